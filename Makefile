@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything else is a step they depend on.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BUNDLE := voting/static/dist/ballot.js
+JS_SRC := $(wildcard voting/static/src/*.js)
+
+.PHONY: run test lint bench build install clean
+
+run: install build
+	$(BIN)/flask --app wsgi run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+test: install build lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install build
+	$(BIN)/python -m bench
+
+build: $(BUNDLE)
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BUNDLE): node_modules/.installed $(JS_SRC)
+	npm run --silent build
+
+clean:
+	rm -rf $(VENV) node_modules voting/static/dist .pytest_cache .ruff_cache

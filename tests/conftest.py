@@ -1,0 +1,1 @@
+"""Shared fixtures. Layer-specific ones live in each folder's conftest."""

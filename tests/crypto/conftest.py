@@ -1,0 +1,52 @@
+"""Fixtures for the crypto core: small deterministic elections."""
+
+from __future__ import annotations
+
+import pytest
+
+from voting.crypto import keys
+from voting.crypto.ballot import derive_credential
+from voting.crypto.ballot import public_credential
+from voting.crypto.codec import point_hex
+from voting.crypto.drbg import TestRng
+from voting.crypto.election import parse_election
+
+
+def agree_contest(cid: str) -> dict:
+    return {"id": cid, "title": cid, "options": [{"id": "agree", "title": "Đồng ý"},
+                                                {"id": "disagree", "title": "Không đồng ý"}],
+            "min": 0, "max": 1, "encoding": "packed"}
+
+
+def choose_contest(cid: str, n: int, k: int, encoding: str = "options") -> dict:
+    return {"id": cid, "title": cid, "options": [{"id": f"o{i}", "title": f"Option {i}"}
+                                                for i in range(n)],
+            "min": 0, "max": k, "encoding": encoding}
+
+
+def make_election(contests: list[dict], rules: list[dict] | None = None, voters: int = 4,
+                  trustees: int = 3, threshold: int = 2, seed: bytes = b"fixture"):
+    """Return (election, secrets, shares) built from a deterministic stream."""
+    rng = TestRng(seed)
+    dealing = keys.deal(threshold, trustees, rng=rng)
+    dealings = [(dealing.commitments, dealing.proofs)]
+    secrets = [derive_credential(bytes([i]) * 16, "round-1") for i in range(voters)]
+    obj = {
+        "manifest": {"version": 1, "conference": "Hội nghị", "round": "round-1",
+                     "title": "Vòng 1", "contests": contests, "rules": rules or []},
+        "public_key": point_hex(keys.joint_public_key(dealings)),
+        "threshold": threshold,
+        "trustees": [{"index": i, "name": f"T{i}",
+                      "public_share": point_hex(keys.public_share(dealings, i))}
+                     for i in range(1, trustees + 1)],
+        "dealers": [dealing.to_json()],
+        "credentials": sorted(point_hex(public_credential(x)) for x in secrets),
+        "server_key": "00" * 32,
+    }
+    return parse_election(obj), secrets, dealing.shares
+
+
+@pytest.fixture(scope="session")
+def small():
+    """Two packed per-unit contests and one choose-up-to-2 options contest."""
+    return make_election([agree_contest("a"), agree_contest("b"), choose_contest("c", 3, 2)])

@@ -1,0 +1,30 @@
+"""voting: end-to-end verifiable secret ballots for award conferences."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    """Application factory: load configuration, then wire each part.
+
+    :param config_overrides: values applied after the configuration class,
+        used by tests.
+    """
+    import config
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_relative_config=True)
+    env = os.environ.get("VOTING_ENV", "development")
+    app.config.from_object(config.CONFIGS[env]())
+    if config_overrides:
+        app.config.update(config_overrides)
+
+    from .web import init_app as init_web
+
+    init_web(app)
+    return app

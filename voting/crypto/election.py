@@ -1,0 +1,107 @@
+"""The election of one round: manifest, keys, trustees, credentials, and its
+fingerprint (PROTOCOL.md §5.3).
+
+The election object is frozen when the round opens and travels in the
+board's ``setup`` event. Its fingerprint binds every ballot and proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .codec import expect_int
+from .codec import expect_list
+from .codec import expect_object
+from .codec import expect_str
+from .codec import hex_bytes32
+from .codec import parse_point
+from .errors import InvalidStructure
+from .hashing import canonical_json
+from .hashing import hash32
+from .keys import MAX_TRUSTEES
+from .keys import parse_dealings
+from .manifest import Manifest
+from .manifest import PACKED_LIMIT
+from .manifest import parse_manifest
+
+ELECTION_KEYS = {"manifest", "public_key", "threshold", "trustees", "dealers",
+                 "credentials", "server_key"}
+
+
+@dataclass(frozen=True)
+class Trustee:
+    index: int
+    name: str
+    public_share: bytes
+
+
+@dataclass(frozen=True)
+class Election:
+    raw: dict
+    fingerprint: bytes
+    manifest: Manifest
+    public_key: bytes
+    threshold: int
+    trustees: tuple[Trustee, ...]
+    dealings: list
+    credentials: frozenset[bytes]
+    credential_list: tuple[bytes, ...]
+    server_key: bytes
+
+    @property
+    def radix(self) -> int:
+        """M: the packing radix, one more than the number of credentials (§6.3)."""
+        return len(self.credential_list) + 1
+
+    def trustee(self, index: int) -> Trustee | None:
+        for t in self.trustees:
+            if t.index == index:
+                return t
+        return None
+
+
+def fingerprint(election_obj: dict) -> bytes:
+    """H32("fingerprint", canonical JSON of the election object)."""
+    return hash32("fingerprint", canonical_json(election_obj))
+
+
+def parse_election(obj) -> Election:
+    """Validate the election object's structure and encodings.
+
+    Points are validated; the key material's consistency (proofs, shares)
+    is checked by the verifier (checks V5–V7), not here.
+
+    :raises CryptoError: on any malformed part.
+    """
+    expect_object(obj, ELECTION_KEYS, "election")
+    manifest = parse_manifest(obj["manifest"])
+    threshold = expect_int(obj["threshold"], "threshold", 1, MAX_TRUSTEES)
+    trustees = []
+    for i, t in enumerate(expect_list(obj["trustees"], "trustees")):
+        expect_object(t, {"index", "name", "public_share"}, f"trustee {i}")
+        trustees.append(Trustee(expect_int(t["index"], "trustee index", i + 1, i + 1),
+                                expect_str(t["name"], "trustee name", 200),
+                                parse_point(t["public_share"])))
+    if not threshold <= len(trustees) <= MAX_TRUSTEES:
+        raise InvalidStructure("need threshold <= trustees <= 32")
+    credential_list = tuple(parse_point(x) for x in expect_list(obj["credentials"], "credentials"))
+    if not credential_list:
+        raise InvalidStructure("at least one credential")
+    if any(a >= b for a, b in zip(credential_list, credential_list[1:], strict=False)):
+        raise InvalidStructure("credentials must be sorted and distinct")
+    radix = len(credential_list) + 1
+    for c in manifest.contests:
+        if c.encoding == "packed" and radix ** len(c.options) >= PACKED_LIMIT:
+            raise InvalidStructure(f"contest {c.id}: too many credentials to pack")
+    return Election(
+        raw=obj,
+        fingerprint=fingerprint(obj),
+        manifest=manifest,
+        public_key=parse_point(obj["public_key"]),
+        threshold=threshold,
+        trustees=tuple(trustees),
+        dealings=parse_dealings(obj["dealers"], threshold),
+        credentials=frozenset(credential_list),
+        credential_list=credential_list,
+        server_key=hex_bytes32(obj["server_key"]),
+    )

@@ -1,0 +1,39 @@
+"""Verify a round's election record without the server or its database.
+
+    voting-verify record.zip        (or: python -m voting.verify record.zip)
+
+Prints the numbered checks of docs/PROTOCOL.md §14 with PASS or FAIL and
+exits 0 only if every check passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from .crypto.verifier import verify_record
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="voting-verify", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("record", help="the record zip downloaded from the board")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes verifying ballots (default: all cores)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    progress = None if args.quiet else lambda m: print(f"  ... {m}", file=sys.stderr, flush=True)
+    report = verify_record(args.record, workers=max(1, args.workers), progress=progress)
+    for line in report.lines():
+        print(line)
+    elapsed = time.perf_counter() - started
+    verdict = "VALID: every check passed" if report.ok else "INVALID: see the failed checks"
+    print(f"{verdict} ({report.ballots} ballots, {elapsed:.1f} s)")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
