@@ -35,10 +35,11 @@ from .crypto.election import Election
 from .crypto.election import parse_election
 from .crypto.group import os_rng
 from .crypto.record import write_record
+from .crypto.tally import ciphertext_blob
 from .crypto.tally import partial_decrypt
 from .crypto.tally import result_body
 from .crypto.tally import sum_tallies
-from .crypto.tally import tally_ballots
+from .crypto.tally import tally_blobs
 from .crypto.tally import tally_to_json
 
 ROUND_ID = "sim-round-1"
@@ -129,32 +130,33 @@ def _init_worker(election_obj: dict) -> None:
     _WORKER["election"] = parse_election(election_obj)
 
 
-def _make_ballot(args: tuple[int, int]) -> dict:
+def _make_ballot(args: tuple[int, int]) -> tuple[dict, bytes]:
     secret, seed = args
     election = _WORKER["election"]
-    return encrypt_ballot(election, random_choices(election, random.Random(seed)), secret)
+    ballot = encrypt_ballot(election, random_choices(election, random.Random(seed)), secret)
+    return ballot, ciphertext_blob(ballot)
 
 
-def _tally_part(ballots: list[dict]):
-    return tally_ballots(_WORKER["election"], ballots)
+def _tally_part(blobs: list[bytes]):
+    return tally_blobs(_WORKER["election"], blobs)
 
 
-def cast_ballots(sim: Simulation, count: int, workers: int, seed: int) -> list[dict]:
+def cast_ballots(sim: Simulation, count: int, workers: int, seed: int) -> list[bytes]:
     """Encrypt ``count`` random ballots in ``workers`` processes and put
-    them on the board."""
+    them on the board; returns their ciphertext blobs, as the server keeps."""
     if len(sim.secrets) > count:  # a lost spare card, revoked before anyone votes
         spare = point_hex(public_credential(sim.secrets[-1]))
         sim.chain.append("revoke", {"credential": spare})
     jobs = [(sim.secrets[k], seed * 1_000_003 + k) for k in range(count)]
     with ProcessPoolExecutor(workers, initializer=_init_worker,
                              initargs=(sim.election.raw,)) as pool:
-        ballots = list(pool.map(_make_ballot, jobs, chunksize=8))
-    for b in ballots:
-        sim.chain.append("ballot", {"ballot": b, "tracker": tracker(b).hex()})
-    return ballots
+        made = list(pool.map(_make_ballot, jobs, chunksize=8))
+    for ballot, _ in made:
+        sim.chain.append("ballot", {"ballot": ballot, "tracker": tracker(ballot).hex()})
+    return [blob for _, blob in made]
 
 
-def close_and_tally(sim: Simulation, ballots: list[dict], workers: int) -> None:
+def close_and_tally(sim: Simulation, ballots: list[bytes], workers: int) -> None:
     """Close, tally homomorphically, decrypt with t trustees, publish the result."""
     election = sim.election
     n = len(ballots)
@@ -168,7 +170,7 @@ def close_and_tally(sim: Simulation, ballots: list[dict], workers: int) -> None:
             tally = sum_tallies(pool.map(_tally_part, [ballots[i:i + size]
                                                        for i in range(0, n, size)]))
     else:
-        tally = tally_ballots(election, ballots)
+        tally = tally_blobs(election, ballots)
     sim.chain.append("tally", {"ciphertexts": tally_to_json(tally)})
     partials = []
     if n:
@@ -191,7 +193,7 @@ def simulate(*, ballots: int, units: int, trustees: int, threshold: int, out,
     cast = cast_ballots(sim, ballots, workers, seed)
     t2 = time.perf_counter()
     close_and_tally(sim, cast, workers)
-    write_record(out, sim.chain.events, sim.server_key)
+    write_record(out, sim.chain.lines, sim.server_key)
     t3 = time.perf_counter()
     sim.timings = {"setup": t1 - t0, "ballots": t2 - t1, "tally_decrypt_record": t3 - t2}
     return sim

@@ -23,6 +23,7 @@ from voting.crypto.codec import point_hex
 from voting.crypto.codec import scalar_hex
 from voting.crypto.election import fingerprint
 from voting.crypto.group import mul_base
+from voting.crypto.hashing import canonical_json
 from voting.crypto.proofs import schnorr_sign
 from voting.crypto.record import write_record
 from voting.crypto.verifier import CHECKS
@@ -51,7 +52,8 @@ def relink(events: list[dict]) -> list[dict]:
 
 def check(sim, tmp_path, events, *, rechain=True, workers=1):
     path = tmp_path / "t.zip"
-    write_record(path, relink(events) if rechain else events, sim[0].server_key)
+    events = relink(events) if rechain else events
+    write_record(path, map(canonical_json, events), sim[0].server_key)
     return verify_record(path, workers=workers)
 
 
@@ -151,7 +153,7 @@ def test_3_signed_by_another_key(sim, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     path = tmp_path / "t.zip"
-    write_record(path, events_of(sim), Ed25519PrivateKey.generate())
+    write_record(path, map(canonical_json, events_of(sim)), Ed25519PrivateKey.generate())
     assert_fails(verify_record(path, workers=1), 3)
 
 

@@ -30,10 +30,14 @@ class Chain:
 
     def __init__(self) -> None:
         self.events: list[dict] = []
+        #: Each event's canonical JSON, as it goes into the record.
+        self.lines: list[bytes] = []
         self.head = GENESIS
 
     def append(self, kind: str, body: dict) -> dict:
         event = make_event(len(self.events), self.head, kind, body)
+        line = canonical_json(event)
         self.events.append(event)
-        self.head = event_hash(event)
+        self.lines.append(line)
+        self.head = hash32("event", line)
         return event

@@ -15,7 +15,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .board import event_hash
 from .errors import InvalidProof
 from .hashing import canonical_json
 from .hashing import hash32
@@ -48,17 +47,17 @@ def check_record_signature(server_key: bytes, fingerprint: bytes, head: bytes, c
         raise InvalidProof("record signature does not verify") from exc
 
 
-def write_record(path, events, key: Ed25519PrivateKey) -> bytes:
-    """Write ``events`` (an iterable, streamed) and their signature to a zip
-    at ``path``. Returns the head hash."""
+def write_record(path, lines, key: Ed25519PrivateKey) -> bytes:
+    """Write the board's canonical event ``lines`` (an iterable of bytes,
+    streamed) and their signature to a zip at ``path``. Returns the head."""
     head, count, fingerprint = bytes(32), 0, b""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         with zf.open(BOARD, "w") as out:
-            for event in events:
+            for line in lines:
                 if count == 0:
-                    fingerprint = bytes.fromhex(event["body"]["fingerprint"])
-                out.write(canonical_json(event) + b"\n")
-                head, count = event_hash(event), count + 1
+                    fingerprint = bytes.fromhex(json.loads(line)["body"]["fingerprint"])
+                out.write(line + b"\n")
+                head, count = hash32("event", line), count + 1
         zf.writestr(SIGNATURE, canonical_json(sign_record(key, fingerprint, head, count)))
     return head
 

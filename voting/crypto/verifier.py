@@ -8,6 +8,7 @@ what cross-ballot checks need: credentials, first alphas and running sums.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -139,14 +140,24 @@ def _check_ballot(election: Election, seq: int, body: dict):
     return failures, ballot
 
 
-def _check_batch(batch: list[tuple[int, bytes]]):
+def _check_batch(batch: list[tuple[int, bytes, str]]):
     """Verify a batch of ballot lines; return failures, per-ballot
-    (seq, credential, alphas) and the batch's ciphertext sum."""
+    (seq, credential, alphas) and the batch's ciphertext sum.
+
+    The main process only read each line's header (seq, parent, type);
+    the full parse and the canonical-form check (check 1) happen here.
+    """
     election = _ELECTION["e"]
     tally, failures, seen = empty_tally(election), [], []
-    for seq, line in batch:
-        body = json.loads(line)["body"]
-        errors, ballot = _check_ballot(election, seq, body)
+    for seq, line, parent in batch:
+        event = _parse_event(seq, line)
+        if isinstance(event, str):
+            failures.append((1, event))
+            continue
+        if (event["seq"], event["parent"], event["type"]) != (seq, parent, "ballot"):
+            failures.append((1, f"event {seq}: header does not match the event"))
+            continue
+        errors, ballot = _check_ballot(election, seq, event["body"])
         failures += errors
         if ballot is not None:
             tally = add_rows(tally, [cb.ciphertexts for cb in ballot.contests])
@@ -213,11 +224,13 @@ class _Pass:
                 self.report.fail(6, f"public share of trustee {t.index} does not match")
 
     # Ballots ---------------------------------------------------------------
-    def ballot(self, seq: int, line: bytes) -> None:
+    def ballot(self, seq: int, line: bytes, parent: str) -> None:
         self.ballot_events += 1
-        if self.election is None:
+        if self.election is None:  # ballots cannot be checked; the line still can
+            if isinstance(error := _parse_event(seq, line), str):
+                self.report.fail(1, error)
             return
-        self.batch.append((seq, line))
+        self.batch.append((seq, line, parent))
         if len(self.batch) >= BATCH:
             self._submit()
 
@@ -300,6 +313,7 @@ class _Pass:
         self.bases = bases
 
     def tally_event(self, body: dict) -> None:
+        self._drain()
         if self.election is None:
             return
         if tally_to_json(self.tally) != body["ciphertexts"]:
@@ -370,6 +384,18 @@ def verify_record(path, workers: int = 2,
     return run.report
 
 
+#: The tail of a canonical ballot event: its keys sort after "body".
+_BALLOT_TAIL = re.compile(rb',"parent":"([0-9a-f]{64})","seq":(0|[1-9][0-9]*),"type":"ballot"}\Z')
+
+
+def _header(seq: int, line: bytes) -> dict | str:
+    """A ballot line's header read from its tail without parsing the body
+    (workers parse and check it); any other line is parsed in full."""
+    if line.startswith(b'{"body":{"ballot":') and (m := _BALLOT_TAIL.search(line)):
+        return {"seq": int(m[2]), "parent": m[1].decode(), "type": "ballot", "body": None}
+    return _parse_event(seq, line)
+
+
 def _walk(run: _Pass, path) -> None:
     report = run.report
     try:
@@ -382,33 +408,38 @@ def _walk(run: _Pass, path) -> None:
     head, previous, seq, seen = GENESIS, None, 0, set()
     server_key = fp = None
     handlers = {
-        "open": lambda s, b, line: None,
-        "ballot": lambda s, b, line: run.ballot(s, line),
-        "revoke": lambda s, b, line: run.revoke(s, b),
-        "close": lambda s, b, line: run.close(b),
-        "tally": lambda s, b, line: (run._drain(), run.tally_event(b)),
-        "partial": lambda s, b, line: run.partial(s, b),
-        "result": lambda s, b, line: run.result(b),
+        "open": lambda s, b: None,
+        "revoke": run.revoke,
+        "close": lambda s, b: run.close(b),
+        "tally": lambda s, b: run.tally_event(b),
+        "partial": run.partial,
+        "result": lambda s, b: run.result(b),
     }
     try:
         for line in lines:
-            event = _parse_event(report, seq, line)
-            if event is None:
+            event = _header(seq, line)
+            if isinstance(event, str):
+                report.fail(1, event)
                 report.skipped |= set(CHECKS) - {1, 2}
                 return
+            kind = event["type"]
             if event["seq"] != seq or event["parent"] != head.hex():
                 report.fail(2, f"event {seq}: does not link to its predecessor")
-            if event["type"] not in NEXT[previous]:
-                report.fail(2, f"event {seq}: '{event['type']}' cannot follow '{previous}'")
-            head = hash32("event", canonical_json(event))
-            body = event["body"]
-            if event["type"] == "setup" and seq == 0:
+            if kind not in NEXT[previous]:
+                report.fail(2, f"event {seq}: '{kind}' cannot follow '{previous}'")
+            if kind == "ballot":
+                run.ballot(seq, line, head.hex())
+            elif kind == "setup" and seq == 0:
+                body = event["body"]
                 run.setup(body)
                 election = body["election"] if isinstance(body["election"], dict) else {}
                 server_key, fp = election.get("server_key"), body["fingerprint"]
-            elif event["type"] != "setup":
-                handlers[event["type"]](seq, body, line)
-            previous, seq = event["type"], seq + 1
+            elif kind != "setup":
+                handlers[kind](seq, event["body"])
+            # Every line is canonical (checked here, or by a worker for
+            # ballots), so hashing the line is hashing the event.
+            head = hash32("event", line)
+            previous, seq = kind, seq + 1
             seen.add(previous)
     except Exception as exc:  # noqa: BLE001 - a corrupt zip stream
         report.fail(1, f"cannot read the board: {exc}")
@@ -428,7 +459,8 @@ def _walk(run: _Pass, path) -> None:
     report.skipped |= {n for n in unreached if not report.failures[n]}
 
 
-def _parse_event(report: Report, seq: int, line: bytes) -> dict | None:
+def _parse_event(seq: int, line: bytes) -> dict | str:
+    """Parse one board line: the event, or a check-1 failure message."""
     try:
         event = json.loads(line)
         expect_object(event, EVENT_KEYS, f"event {seq}")
@@ -438,8 +470,7 @@ def _parse_event(report: Report, seq: int, line: bytes) -> dict | None:
         if canonical_json(event) != line:
             raise CryptoError(f"event {seq}: not in canonical JSON")
     except (ValueError, TypeError, CryptoError) as exc:
-        report.fail(1, str(exc))
-        return None
+        return str(exc)
     return event
 
 
