@@ -97,6 +97,8 @@ def encrypt_ballot(election: Election, choices: list[list[int]], secret: int,
     :raises ValueError: if a choice is not allowed by its contest.
     """
     contests = election.manifest.contests
+    if not 0 < secret < L:
+        raise ValueError("a credential secret is a non-zero scalar")
     if len(choices) != len(contests):
         raise ValueError("one choice list per contest")
     credential = public_credential(secret)
@@ -158,7 +160,7 @@ def parse_ballot(election: Election, obj) -> Ballot:
     :raises WrongElection: another round or fingerprint.
     """
     expect_object(obj, BALLOT_KEYS, "ballot")
-    if obj["version"] != 1:
+    if type(obj["version"]) is not int or obj["version"] != 1:
         raise InvalidStructure("ballot: unsupported version")
     if obj["round"] != election.manifest.round_id:
         raise WrongElection("ballot is for another round")

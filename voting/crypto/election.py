@@ -65,6 +65,21 @@ def fingerprint(election_obj: dict) -> bytes:
     return hash32("fingerprint", canonical_json(election_obj))
 
 
+def parse_credentials(obj, manifest: Manifest) -> tuple[bytes, ...]:
+    """Validate the credential list: valid points, sorted, distinct, and few
+    enough for the manifest's packed contests (§5.3, §6.3)."""
+    credential_list = tuple(parse_point(x) for x in expect_list(obj, "credentials"))
+    if not credential_list:
+        raise InvalidStructure("at least one credential")
+    if any(a >= b for a, b in zip(credential_list, credential_list[1:], strict=False)):
+        raise InvalidStructure("credentials must be sorted and distinct")
+    radix = len(credential_list) + 1
+    for c in manifest.contests:
+        if c.encoding == "packed" and radix ** len(c.options) >= PACKED_LIMIT:
+            raise InvalidStructure(f"contest {c.id}: too many credentials to pack")
+    return credential_list
+
+
 def parse_election(obj) -> Election:
     """Validate the election object's structure and encodings.
 
@@ -84,15 +99,7 @@ def parse_election(obj) -> Election:
                                 parse_point(t["public_share"])))
     if not threshold <= len(trustees) <= MAX_TRUSTEES:
         raise InvalidStructure("need threshold <= trustees <= 32")
-    credential_list = tuple(parse_point(x) for x in expect_list(obj["credentials"], "credentials"))
-    if not credential_list:
-        raise InvalidStructure("at least one credential")
-    if any(a >= b for a, b in zip(credential_list, credential_list[1:], strict=False)):
-        raise InvalidStructure("credentials must be sorted and distinct")
-    radix = len(credential_list) + 1
-    for c in manifest.contests:
-        if c.encoding == "packed" and radix ** len(c.options) >= PACKED_LIMIT:
-            raise InvalidStructure(f"contest {c.id}: too many credentials to pack")
+    credential_list = parse_credentials(obj["credentials"], manifest)
     return Election(
         raw=obj,
         fingerprint=fingerprint(obj),

@@ -77,9 +77,8 @@ def decode_point(data: bytes) -> bytes:
     if len(data) != 32:
         raise InvalidEncoding("a point is 32 bytes")
     # libsodium checks canonical y, on-curve, not small order (which
-    # includes the identity) and membership of the prime-order subgroup.
-    # It does not refuse x = 0 with the sign bit set, but the only points
-    # with x = 0 are the identity and the point of order 2.
+    # includes the identity and, ignoring the sign bit, the only two points
+    # with x = 0) and membership of the prime-order subgroup.
     if not _na.crypto_core_ed25519_is_valid_point(data):
         raise InvalidEncoding("not a valid group element")
     return bytes(data)

@@ -49,6 +49,7 @@ def canonical_json(value) -> bytes:
     Sorted keys, no insignificant whitespace, UTF-8, integers only.
 
     :raises TypeError: on floats or values JSON cannot represent.
+    :raises UnicodeEncodeError: on strings with lone surrogates.
     """
     _refuse_floats(value)
     return json.dumps(

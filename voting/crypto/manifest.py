@@ -76,7 +76,7 @@ def parse_manifest(obj) -> Manifest:
     """
     expect_object(obj, {"version", "conference", "round", "title", "contests", "rules"},
                   "manifest")
-    if obj["version"] != 1:
+    if type(obj["version"]) is not int or obj["version"] != 1:
         raise InvalidStructure("manifest: unsupported version")
     expect_str(obj["conference"], "manifest.conference")
     expect_str(obj["title"], "manifest.title")

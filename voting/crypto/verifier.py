@@ -29,6 +29,7 @@ from .codec import hex_bytes32
 from .codec import parse_point
 from .election import Election
 from .election import fingerprint
+from .election import parse_credentials
 from .election import parse_election
 from .errors import CryptoError
 from .hashing import canonical_json
@@ -193,15 +194,23 @@ class _Pass:
                 self.report.fail(4, "recorded fingerprint differs from the recomputed one")
         except (CryptoError, TypeError) as exc:
             self.report.fail(4, str(exc))
+        if not isinstance(election_obj, dict):
+            self.report.fail(6, "the election is not an object")
+            return
         try:
-            parse_manifest(election_obj.get("manifest") if isinstance(election_obj, dict) else None)
+            manifest = parse_manifest(election_obj.get("manifest"))
         except CryptoError as exc:
             self.report.fail(5, str(exc))
+            return
+        try:
+            parse_credentials(election_obj.get("credentials"), manifest)
+        except CryptoError as exc:
+            self.report.fail(7, str(exc))
+            return
         try:
             election = parse_election(election_obj)
         except CryptoError as exc:
-            if not self.report.failures[5]:
-                self.report.fail(7 if "credential" in str(exc) else 6, str(exc))
+            self.report.fail(6, str(exc))
             return
         self._check_keys(election)
         self.election = election
