@@ -53,24 +53,21 @@ def per_unit_contest(unit: int) -> dict:
             "min": 0, "max": 1, "encoding": "packed"}
 
 
-def simulation_manifest(units: int) -> dict:
+def simulation_manifest(units: int, flag: bool = True) -> dict:
+    """U per-unit agree/disagree contests and, with ``flag``, a choose-1
+    contest over the same units."""
     contests = [per_unit_contest(u) for u in range(1, units + 1)]
-    contests.append({"id": "flag", "title": "Suy tôn Cờ thi đua",
-                     "options": [{"id": f"unit-{u:03d}", "title": f"Đơn vị {u}"}
-                                 for u in range(1, units + 1)],
-                     "min": 0, "max": 1, "encoding": "options"})
-    return {
-        "version": 1, "conference": "Simulated conference", "round": ROUND_ID,
-        "title": "Simulated round",
-        "contests": contests,
-        "rules": [
-            {"contests": [c["id"] for c in contests[:-1]], "option": "agree",
-             "comparator": ">", "fraction": [1, 2], "base": "present", "quota": None,
-             "ties": "runoff"},
-            {"contests": ["flag"], "option": None, "comparator": ">", "fraction": [1, 2],
-             "base": "cast", "quota": 1, "ties": "runoff"},
-        ],
-    }
+    rules = [{"contests": [c["id"] for c in contests], "option": "agree", "comparator": ">",
+              "fraction": [1, 2], "base": "present", "quota": None, "ties": "runoff"}]
+    if flag:
+        contests.append({"id": "flag", "title": "Suy tôn Cờ thi đua",
+                         "options": [{"id": f"unit-{u:03d}", "title": f"Đơn vị {u}"}
+                                     for u in range(1, units + 1)],
+                         "min": 0, "max": 1, "encoding": "options"})
+        rules.append({"contests": ["flag"], "option": None, "comparator": ">",
+                      "fraction": [1, 2], "base": "cast", "quota": 1, "ties": "runoff"})
+    return {"version": 1, "conference": "Simulated conference", "round": ROUND_ID,
+            "title": "Simulated round", "contests": contests, "rules": rules}
 
 
 @dataclass
@@ -85,7 +82,8 @@ class Simulation:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def set_up(*, voters: int, units: int, trustees: int, threshold: int) -> Simulation:
+def set_up(*, voters: int, units: int, trustees: int, threshold: int,
+           flag: bool = True) -> Simulation:
     """Deal keys, make cards and freeze the election (the ``setup`` event)."""
     server_key = Ed25519PrivateKey.generate()
     dealing = keys.deal(threshold, trustees)
@@ -93,7 +91,7 @@ def set_up(*, voters: int, units: int, trustees: int, threshold: int) -> Simulat
     tokens = [os_rng(16) for _ in range(voters)]
     secrets = [derive_credential(t, ROUND_ID) for t in tokens]
     election_obj = {
-        "manifest": simulation_manifest(units),
+        "manifest": simulation_manifest(units, flag),
         "public_key": point_hex(keys.joint_public_key(dealings)),
         "threshold": threshold,
         "trustees": [{"index": i, "name": f"Trustee {i}",
