@@ -22,6 +22,7 @@ from voting.crypto import keys
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.ballot import public_credential
+from voting.crypto.ballot import short_tracker
 from voting.crypto.ballot import tracker
 from voting.crypto.ballot import verify_ballot
 from voting.crypto.codec import point_hex
@@ -230,7 +231,8 @@ def ballot_vectors(obj: dict, tokens: list[bytes]) -> list[dict]:
         verify_ballot(election, ballot)
         out.append({"token": tokens[voter].hex(), "secret": scalar_hex(secret),
                     "choices": choices, "seed": seed.hex(), "ballot": ballot,
-                    "tracker": tracker(ballot).hex()})
+                    "tracker": tracker(ballot).hex(),
+                    "short_tracker": short_tracker(tracker(ballot))})
     return out
 
 

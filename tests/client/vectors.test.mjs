@@ -16,7 +16,7 @@ const client = await import(new URL('../../voting/static/dist/ballot.js', import
 const vectors = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8'));
 
 const {
-  L, TestRng, ballotTracker, canonicalJson, decodePoint, deriveCredential, electionFingerprint,
+  L, TestRng, ballotTracker, canonicalJson, shortTracker, decodePoint, deriveCredential, electionFingerprint,
   encryptBallot, hash32, hashScalar, parseElection, parsePointHex, scalarHex,
 } = client;
 
@@ -92,6 +92,7 @@ test('ballots are byte-identical to encrypt_ballot with the same TestRng', () =>
     assert.deepEqual(ballot, v.ballot);
     assert.equal(ballotTracker(ballot), v.tracker);
     assert.equal(ballotTracker(v.ballot), v.tracker);
+    assert.equal(shortTracker(v.tracker), v.short_tracker);
     // An rng given as a plain function draws the same stream.
     const stream = new TestRng(fromHex(v.seed));
     const again = encryptBallot(election, v.choices, secretOf(v.secret), (n) => stream.next(n));

@@ -152,3 +152,12 @@ def test_a_changed_ciphertext_breaks_signature_and_proofs(small, cast):
     mixed["contests"][0] = other["contests"][0]
     with pytest.raises(InvalidProof):
         verify_ballot(election, mixed)
+
+
+def test_short_tracker_is_crockford_base32_of_the_first_40_bits():
+    from voting.crypto.ballot import short_tracker
+
+    assert short_tracker(bytes(32)) == "0000-0000"
+    assert short_tracker(bytes([0xFF] * 5) + bytes(27)) == "ZZZZ-ZZZZ"
+    # 0x0842108421 = 00001 00001 ... (eight 5-bit groups of 1)
+    assert short_tracker(bytes.fromhex("0842108421") + bytes(27)) == "1111-1111"

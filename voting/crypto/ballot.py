@@ -89,6 +89,16 @@ def tracker(ballot_obj: dict) -> bytes:
     return hash32("tracker", canonical_json(ballot_obj))
 
 
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def short_tracker(full: bytes) -> str:
+    """The first 40 bits of a tracker in Crockford base 32, as XXXX-XXXX (§8.4)."""
+    bits = int.from_bytes(full[:5], "big")
+    chars = "".join(CROCKFORD[(bits >> (35 - 5 * i)) & 31] for i in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
 def encrypt_ballot(election: Election, choices: list[list[int]], secret: int,
                    rng: Rng = group.os_rng) -> dict:
     """Encrypt, prove and sign a ballot; ``choices[i]`` lists the selected

@@ -50,6 +50,22 @@ export function ballotTracker(ballot) {
   return toHex(hash32('tracker', utf8(canonicalJson(ballot))));
 }
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The short tracker people compare by eye (§8.4): the first 40 bits of the
+ * tracker (hex) in Crockford base 32, as XXXX-XXXX.
+ */
+export function shortTracker(trackerHex) {
+  let bits = BigInt('0x' + trackerHex.slice(0, 10));
+  let out = '';
+  for (let i = 0; i < 8; i += 1) {
+    out = CROCKFORD[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return `${out.slice(0, 4)}-${out.slice(4)}`;
+}
+
 /** Proof context: (fingerprint, K, credential, u32(contest), u32(slot)). */
 function proofContext(election, credential, contest, slot) {
   return [election.fingerprint, election.key.bytes, credential, u32(contest), u32(slot)];
