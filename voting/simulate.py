@@ -180,13 +180,13 @@ def close_and_tally(sim: Simulation, ballots: list[bytes], workers: int) -> None
 
 
 def simulate(*, ballots: int, units: int, trustees: int, threshold: int, out,
-             workers: int = 2, seed: int = 1) -> Simulation:
+             workers: int = 2, seed: int = 1, flag: bool = True) -> Simulation:
     """Run a whole round and write its record to ``out``."""
     if ballots < 0 or units < 1:
         raise ValueError("need ballots >= 0 and units >= 1")
     t0 = time.perf_counter()
     sim = set_up(voters=max(ballots + ballots // 10, ballots + 1), units=units,
-                 trustees=trustees, threshold=threshold)
+                 trustees=trustees, threshold=threshold, flag=flag)
     t1 = time.perf_counter()
     cast = cast_ballots(sim, ballots, workers, seed)
     t2 = time.perf_counter()
@@ -207,11 +207,13 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-flag", dest="flag", action="store_false",
+                        help="only the per-unit contests, without the choose-1 contest")
     args = parser.parse_args(argv)
     try:
         sim = simulate(ballots=args.ballots, units=args.units, trustees=args.trustees,
                        threshold=args.threshold, out=args.out, workers=args.workers,
-                       seed=args.seed)
+                       seed=args.seed, flag=args.flag)
     except ValueError as exc:
         parser.error(str(exc))
     t = sim.timings
