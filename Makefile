@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 BUNDLE := voting/static/dist/ballot.js
-JS_SRC := $(wildcard voting/static/src/*.js)
+JS_SRC := $(wildcard voting/static/src/*.js voting/static/src/pages/*.js)
 
 .PHONY: run test lint bench build install clean
 
 run: install build
+	$(BIN)/flask --app wsgi voting init-db
+	$(BIN)/flask --app wsgi voting bootstrap
 	$(BIN)/flask --app wsgi run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
 test: install build lint

@@ -8,6 +8,9 @@ made, not when this module is imported.
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
 
 
 class Config:
@@ -18,9 +21,23 @@ class Config:
         self.VOTING_PUBLIC_URL = os.environ.get("VOTING_PUBLIC_URL", "http://127.0.0.1:5000")
         #: SQLAlchemy URL; empty means SQLite under the instance folder.
         self.VOTING_DATABASE_URL = os.environ.get("VOTING_DATABASE_URL", "")
+        #: Where key material lives (server signing key, offline shares).
+        self.VOTING_KEYS_DIR = os.environ.get("VOTING_KEYS_DIR", str(ROOT / "keys"))
+        #: Flask-Limiter storage; memory is per process, so production
+        #: with several workers should point this at Redis.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("VOTING_RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        #: Cookies only over HTTPS when the public URL is HTTPS (behind TLS).
+        self.SESSION_COOKIE_SECURE = self.VOTING_PUBLIC_URL.startswith("https://")
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = 1024 * 1024
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.BABEL_DEFAULT_LOCALE = "vi"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+        self.LANGUAGES = ("vi", "en")
 
 
 class DevelopmentConfig(Config):
@@ -32,6 +49,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(DevelopmentConfig):
     TESTING = True
+    RATELIMIT_ENABLED = True
 
 
 class ProductionConfig(Config):

@@ -18,13 +18,22 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     """
     import config
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_relative_config=True)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                instance_path=os.environ.get("VOTING_INSTANCE_PATH", str(ROOT / "instance")))
     env = os.environ.get("VOTING_ENV", "development")
     app.config.from_object(config.CONFIGS[env]())
     if config_overrides:
         app.config.update(config_overrides)
 
-    from .web import init_app as init_web
+    from . import cli
+    from . import db
+    from . import i18n
+    from . import web
+    from .web import security
 
-    init_web(app)
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
     return app

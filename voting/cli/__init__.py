@@ -1,0 +1,19 @@
+"""Operator commands: ``flask --app wsgi voting COMMAND``.
+
+Each area's commands live in a module of this package; they call the same
+services as the views and turn domain errors into ``ClickException``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import AppGroup
+
+voting_cli = AppGroup("voting", help="Operate the voting server.")
+
+
+def init_app(app: Flask) -> None:
+    from . import accounts  # noqa: F401  (each module registers its commands)
+    from . import database  # noqa: F401
+
+    app.cli.add_command(voting_cli)

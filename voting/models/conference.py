@@ -1,0 +1,114 @@
+"""A conference, its candidate units, delegates and trustees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from .base import Base
+from .base import utcnow
+
+
+class Conference(Base):
+    __tablename__ = "conference"
+    __table_args__ = (
+        CheckConstraint("threshold >= 1 AND threshold <= trustee_count AND trustee_count <= 32",
+                        name="threshold"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: n and t of the key ceremony.
+    trustee_count: Mapped[int] = mapped_column(Integer, default=3)
+    threshold: Mapped[int] = mapped_column(Integer, default=2)
+    #: Joint public key K (hex), set when the key ceremony completes.
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    #: The dealers' commitments and proofs (JSON list, PROTOCOL §4).
+    dealers_json: Mapped[str | None] = mapped_column(Text)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="conference",
+                                             order_by="Unit.position",
+                                             cascade="all, delete-orphan")
+    delegates: Mapped[list[Delegate]] = relationship(back_populates="conference",
+                                                     order_by="Delegate.position",
+                                                     cascade="all, delete-orphan")
+    trustees: Mapped[list[Trustee]] = relationship(back_populates="conference",
+                                                   order_by="Trustee.index",
+                                                   cascade="all, delete-orphan")
+
+    @property
+    def has_key(self) -> bool:
+        return self.public_key is not None
+
+
+class Unit(Base):
+    """A candidate unit (đơn vị) of the conference."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("conference_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    #: Free text shown under the name (e.g. the cluster or the leader).
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    conference: Mapped[Conference] = relationship(back_populates="units")
+
+
+class Delegate(Base):
+    """A delegate entitled to vote. Records presence and that *a* card was
+    handed over, never which card."""
+
+    __tablename__ = "delegate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    #: The delegate's unit or organisation, as imported.
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    is_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_card: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    conference: Mapped[Conference] = relationship(back_populates="delegates")
+
+
+class Trustee(Base):
+    """A holder of one key share (PROTOCOL §4)."""
+
+    __tablename__ = "trustee"
+    __table_args__ = (UniqueConstraint("conference_id", "index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"))
+    #: 1..n, the x-coordinate of the trustee's share.
+    index: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 of the invitation token; the token itself is never stored.
+    invite_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The trustee's enrolment public key (hex), derived in their browser
+    #: from their passphrase; shares are encrypted to it.
+    enrolment_key: Mapped[str | None] = mapped_column(String(64))
+    #: KDF salt (hex) the browser used with the passphrase.
+    kdf_salt: Mapped[str | None] = mapped_column(String(64))
+    #: The share encrypted to ``enrolment_key`` (JSON), set by the dealing.
+    encrypted_share: Mapped[str | None] = mapped_column(Text)
+    #: K_i (hex), the public share, set by the dealing.
+    public_share: Mapped[str | None] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime | None] = mapped_column()
+    share_checked_at: Mapped[datetime | None] = mapped_column()
+
+    conference: Mapped[Conference] = relationship(back_populates="trustees")

@@ -1,0 +1,73 @@
+"""Appending to a round's board and exporting its record (PROTOCOL §9, §13).
+
+Appends happen under the round's row lock (``lock_round``), so concurrent
+workers extend one chain; the (round, seq) unique constraint backs it up.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..crypto.board import make_event
+from ..crypto.hashing import canonical_json
+from ..crypto.hashing import hash32
+from ..crypto.record import write_record
+from ..models import BoardEvent
+from ..models import Round
+from .errors import NotFound
+from .server_key import load_server_key
+
+
+def lock_round(session: Session, round_id: int) -> Round:
+    """Load a round with a row lock (PostgreSQL ``FOR UPDATE``; SQLite's
+    ``BEGIN IMMEDIATE`` already serialises writers)."""
+    rnd = session.execute(
+        select(Round).where(Round.id == round_id).with_for_update()
+    ).scalar_one_or_none()
+    if rnd is None:
+        raise NotFound("no such round")
+    return rnd
+
+
+def append_event(session: Session, rnd: Round, kind: str, body: dict) -> BoardEvent:
+    """Add the next event to ``rnd``'s chain (the caller holds the lock and commits)."""
+    event = make_event(rnd.event_count, bytes.fromhex(rnd.head), kind, body)
+    line = canonical_json(event)
+    row = BoardEvent(round_id=rnd.id, seq=rnd.event_count, kind=kind, line=line.decode(),
+                     hash=hash32("event", line).hex())
+    session.add(row)
+    rnd.head, rnd.event_count = row.hash, rnd.event_count + 1
+    return row
+
+
+def events(session: Session, rnd: Round, kind: str | None = None) -> list[BoardEvent]:
+    query = select(BoardEvent).where(BoardEvent.round_id == rnd.id).order_by(BoardEvent.seq)
+    if kind is not None:
+        query = query.where(BoardEvent.kind == kind)
+    return list(session.scalars(query))
+
+
+def event_bodies(session: Session, rnd: Round, kind: str) -> list[dict]:
+    return [json.loads(e.line)["body"] for e in events(session, rnd, kind)]
+
+
+def record_lines(session: Session, rnd: Round) -> Iterator[bytes]:
+    """The board's canonical lines in order, streamed from the database."""
+    query = (select(BoardEvent.line).where(BoardEvent.round_id == rnd.id)
+             .order_by(BoardEvent.seq).execution_options(yield_per=100))
+    for line in session.scalars(query):
+        yield line.encode()
+
+
+def export_record(session: Session, rnd: Round, keys_dir) -> bytes:
+    """The round's signed record zip (PROTOCOL §13) as bytes."""
+    if rnd.event_count == 0:
+        raise NotFound("this round has no board yet")
+    buffer = io.BytesIO()
+    write_record(buffer, record_lines(session, rnd), load_server_key(keys_dir))
+    return buffer.getvalue()
