@@ -94,3 +94,18 @@ def make_open_round(session, conference: Conference, keys_dir, *, template: str 
     tokens = make_cards(session, conference, [rnd.id], cards)
     rounds.open_round(session, rnd, keys_dir)
     return rnd, tokens
+
+
+def decrypt_and_publish(session, conference: Conference, rnd, private, trustees=(1, 2)) -> dict:
+    """Trustees decrypt (with their shares opened from the envelopes) and
+    the chair publishes; returns the result body."""
+    from voting.crypto.tally import partial_decrypt
+    from voting.services import tallying
+    from voting.services.elections import election_of
+
+    tally = tallying.encrypted_tally(session, rnd)
+    for index in trustees:
+        share = trustee_share(conference, index, private[index])
+        tallying.submit_partial(session, rnd, index,
+                                partial_decrypt(election_of(rnd), tally, index, share))
+    return tallying.publish_result(session, rnd)

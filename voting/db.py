@@ -34,14 +34,16 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy emit BEGIN so that writes can take the lock up front.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # pysqlite's own transaction handling is off (see _sqlite_pragmas);
+        # emit a plain deferred BEGIN: readers never block, and writers take
+        # the lock with their first write (see services.board.lock_round).
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook issues BEGIN
+    dbapi_connection.isolation_level = None  # the engine's "begin" hook issues BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -9,7 +9,6 @@ import pytest
 
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
-from voting.crypto.tally import partial_decrypt
 from voting.crypto.verifier import verify_record
 from voting.models import RoundState
 from voting.services import casting
@@ -23,10 +22,10 @@ from voting.services.errors import KeyNotReady
 from voting.services.errors import RoundNotOpen
 
 from ..factories import complete_key_ceremony
+from ..factories import decrypt_and_publish
 from ..factories import make_cards
 from ..factories import make_conference
 from ..factories import make_open_round
-from ..factories import trustee_share
 
 
 def keys_dir(app):
@@ -37,15 +36,6 @@ def vote(session, rnd, token, choices):
     election = election_of(rnd)
     ballot = encrypt_ballot(election, choices, derive_credential(token, rnd.public_id))
     return ballot, casting.cast_ballot(session, rnd, ballot)
-
-
-def decrypt_and_publish(session, conference, rnd, private, trustees=(1, 2)):
-    tally = tallying.encrypted_tally(session, rnd)
-    for index in trustees:
-        share = trustee_share(conference, index, private[index])
-        tallying.submit_partial(session, rnd, index,
-                                partial_decrypt(election_of(rnd), tally, index, share))
-    return tallying.publish_result(session, rnd)
 
 
 def test_a_round_end_to_end_verifies(app, session, tmp_path):
