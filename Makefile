@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 BUNDLE := voting/static/dist/ballot.js
+CATALOG := voting/translations/vi/LC_MESSAGES/messages
 JS_SRC := $(wildcard voting/static/src/*.js voting/static/src/pages/*.js)
 
-.PHONY: run test lint bench build install clean
+.PHONY: run test lint bench build install clean i18n
 
 run: install build
 	$(BIN)/flask --app wsgi voting init-db
@@ -23,7 +24,7 @@ lint: install
 bench: install build
 	$(BIN)/python -m bench
 
-build: $(BUNDLE)
+build: $(BUNDLE) $(CATALOG).mo
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -40,6 +41,12 @@ node_modules/.installed: package.json package-lock.json
 
 $(BUNDLE): node_modules/.installed $(JS_SRC)
 	npm run --silent build
+
+$(CATALOG).mo: $(CATALOG).po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d voting/translations -D messages -l vi
+
+i18n: install
+	$(BIN)/python tools/i18n.py
 
 clean:
 	rm -rf $(VENV) node_modules voting/static/dist .pytest_cache .ruff_cache

@@ -139,29 +139,60 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="1,000-ballot pipeline runs")
     parser.add_argument("--ballot-runs", type=int, default=15)
     parser.add_argument("--ballots", type=int, default=1000)
+    parser.add_argument("--only", choices=["ballot", "record", "cast"], action="append",
+                        help="run only these parts (repeatable); default: all")
     args = parser.parse_args(argv)
+    parts = set(args.only or ["ballot", "record", "cast"])
     workers = os.cpu_count() or 1
     print(f"machine: {machine()}")
-    b = ballot_figures(args.ballot_runs)
-    print(f"30-unit agree/disagree ballot, median of {args.ballot_runs}:")
+    if "ballot" in parts:
+        print_ballot_figures(args.ballot_runs)
+    if "record" in parts:
+        print_record_figures(args.ballots, args.runs, workers)
+    if "cast" in parts:
+        print_cast_figures()
+    return 0
+
+
+def print_ballot_figures(runs: int) -> None:
+    b = ballot_figures(runs)
+    print(f"30-unit agree/disagree ballot, median of {runs}:")
     print(f"  prove  (Python, 1 core)        {b['py_prove_ms']:8.1f} ms   target <= 40")
     print(f"  verify (Python, 1 core)        {b['py_verify_ms']:8.1f} ms   target <= 40")
     js = b["js_prove_ms"]
     js_text = f"{js:8.1f} ms" if isinstance(js, float | int) else js
     print(f"  prove  (JavaScript, Node)      {js_text}   target <= 400")
+
+
+def print_record_figures(ballots: int, repeat: int, workers: int) -> None:
     shapes = [(False, f"{UNITS} agree/disagree units (the ballot above)"),
               (True, f"{UNITS} units + choose-1 of {UNITS} (simulate's default shape)")]
     for flag, label in shapes:
-        runs = [record_figures(args.ballots, workers, flag) for _ in range(args.runs)]
+        runs = [record_figures(ballots, workers, flag) for _ in range(repeat)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        print(f"{args.ballots}-ballot round, {label}, 3-of-5 trustees, median of {args.runs}:")
+        print(f"{ballots}-ballot round, {label}, 3-of-5 trustees, median of {repeat}:")
         print(f"  tally + decryption + record    {med['tally_decrypt_record_s']:8.2f} s"
               "    target <= 3")
         print(f"  full verification, {workers} workers  {med['verify_s']:8.2f} s"
               f"    target <= 25   (record {med['record_mb']:.1f} MB)")
         print(f"  verification peak memory       {med['verify_peak_mb']:8.0f} MB"
               "   target <= 300   (all processes)")
-    return 0
+
+
+def print_cast_figures() -> None:
+    from .cast import run
+
+    try:
+        c = run()
+    except Exception as exc:  # noqa: BLE001 - report, don't hide, a missing PostgreSQL
+        print(f"cast figures skipped: {exc}")
+        return
+    print("cast API, 30-unit ballot, PostgreSQL:")
+    print(f"  one cast request, server time  {c['single_cast_ms']:8.1f} ms   target <= 60"
+          "   (median, in-process)")
+    print(f"  200 delegates within 60 s, gunicorn -w 2: p50 {c['p50_ms']:.0f} ms, "
+          f"p95 {c['p95_ms']:.0f} ms (target <= 500), max {c['max_ms']:.0f} ms, "
+          f"errors {c['errors']}, stored {c['stored']} of {c['expected']}")
 
 
 if __name__ == "__main__":
