@@ -34,6 +34,9 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = 1024 * 1024
+        #: Number of reverse proxies in front (TLS terminator): their
+        #: X-Forwarded-For/-Proto headers are trusted, so that HTTPS is seen.
+        self.VOTING_PROXIES = int(os.environ.get("VOTING_PROXIES", "0"))
         self.WTF_CSRF_TIME_LIMIT = None
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -31,6 +31,11 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from . import web
     from .web import security
 
+    if app.config.get("VOTING_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["VOTING_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
