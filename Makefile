@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 BUNDLE := voting/static/dist/ballot.js
 CATALOG := voting/translations/vi/LC_MESSAGES/messages
-JS_SRC := $(wildcard voting/static/src/*.js voting/static/src/pages/*.js)
+JS_SRC := $(wildcard voting/static/src/*.js voting/static/src/*/*.js)
 
 .PHONY: run test lint bench build install clean i18n
 

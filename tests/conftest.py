@@ -88,15 +88,21 @@ def pg_app(tmp_path):
 
 @pytest.fixture
 def session(app):
-    with app.app_context():
-        s = new_session(app)
-        yield s
-        s.close()
+    """A session of its own; no app context is pushed, so requests made by
+    the test client get their own session and user as in production."""
+    s = new_session(app)
+    yield s
+    s.close()
 
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser that chose English (``?lang=en``), so that assertions read
+    like the msgids; tests/web/test_i18n.py checks the Vietnamese default."""
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["lang"] = "en"
+    return client
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@
     .venv/bin/python tools/i18n.py
 
 Extracts every message from the code and templates (babel.cfg), merges it
-into voting/translations/vi/LC_MESSAGES/messages.po, fills translations from
-voting/translations/pending/*.json (English msgid -> Vietnamese), drops
-messages no longer used, and lists any message still untranslated. The
+into voting/translations/vi/LC_MESSAGES/messages.po, drops messages no
+longer used, and lists any message still untranslated. Translations are
+written in the .po file; new ones may also be dropped into
+voting/translations/pending/*.json ({"English msgid": "Vietnamese"}), which
+fill empty entries (delete those files once merged). The
 catalog is compiled by ``make`` (``pybabel compile``); tests/web/test_i18n.py
 fails when a message has no Vietnamese translation.
 """
@@ -49,6 +51,7 @@ def refresh() -> list[str]:
         catalog = Catalog(locale="vi", project="voting")
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    catalog.fuzzy = False
     pending = {}
     for path in sorted(PENDING.glob("*.json")):
         pending.update(json.loads(path.read_text(encoding="utf-8")))

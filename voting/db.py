@@ -54,8 +54,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def init_app(app: Flask) -> None:
     engine = make_engine(database_url(app))
     app.extensions["voting.engine"] = engine
-    app.extensions["voting.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    _track_flushes(factory)
+    app.extensions["voting.sessionmaker"] = factory
     app.teardown_appcontext(close_session)
+
+
+def _track_flushes(factory: sessionmaker) -> None:
+    """Keep ``session.info["has_flushed"]`` true while the current
+    transaction holds flushed writes (services.board.lock_round needs it)."""
+    def flushed(session, _context):
+        session.info["has_flushed"] = True
+
+    def ended(session, *_args):
+        session.info.pop("has_flushed", None)
+
+    event.listen(factory, "after_flush", flushed)
+    for name in ("after_commit", "after_rollback", "after_soft_rollback"):
+        event.listen(factory, name, ended)
 
 
 def new_session(app: Flask | None = None) -> Session:

@@ -8,6 +8,8 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -17,12 +19,14 @@ from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.ballot import public_credential
 from voting.crypto.tally import partial_decrypt
 from voting.crypto.verifier import verify_record
+from voting.db import new_session
 from voting.models import BoardEvent
 from voting.models import Card
 from voting.models import Credential
 from voting.services import cards
 from voting.services import cardsheet
 from voting.services import casting
+from voting.services import conferences
 from voting.services import rounds
 from voting.services import tallying
 from voting.services.board import event_bodies
@@ -201,8 +205,9 @@ def _vote(session, rnd, token, choices):
     return casting.cast_ballot(session, rnd, ballot)
 
 
-def _publish(session, conference, rnd, private):
-    rounds.close_round(session, rnd)
+def _publish(session, conference, rnd, private, close=True):
+    if close:
+        rounds.close_round(session, rnd)
     tally = tallying.encrypted_tally(session, rnd)
     for index in (1, 2):
         share = trustee_share(conference, index, private[index])
@@ -211,7 +216,22 @@ def _publish(session, conference, rnd, private):
     return tallying.publish_result(session, rnd)
 
 
-def test_revoke_reaches_open_rounds_only_and_the_record_verifies(app, session, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request):
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+@pytest.fixture
+def any_session(any_app):
+    with any_app.app_context():
+        s = new_session(any_app)
+        yield s
+        s.close()
+
+
+def test_revoke_reaches_open_rounds_only_and_the_record_verifies(any_app, any_session,
+                                                                 tmp_path):
+    app, session = any_app, any_session
     keys = app.config["VOTING_KEYS_DIR"]
     conference, (voted, fresh, draft) = _conference_with_rounds(session, n=3, units=2)
     private = complete_key_ceremony(session, conference)
@@ -251,6 +271,96 @@ def test_revoke_reaches_open_rounds_only_and_the_record_verifies(app, session, t
         path.write_bytes(export_record(session, rnd, keys))
         report = verify_record(path, workers=1)
         assert report.ok, "\n".join(report.lines())
+
+
+def _in_threads(app, job, n: int) -> list:
+    """Run ``job(session)`` in ``n`` threads at once, each with its own
+    session; returns each result or the domain error it raised."""
+    start = threading.Barrier(n)
+
+    def run(_):
+        with app.app_context():
+            s = new_session(app)
+            try:
+                start.wait(timeout=30)
+                return job(s)
+            except DomainError as exc:
+                return exc
+            finally:
+                s.close()
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_concurrent_issues_never_share_a_serial(any_app, any_session):
+    conference, (rnd,) = _conference_with_rounds(any_session, n=1)
+    conference_id, round_id = conference.id, rnd.id
+    results = _in_threads(any_app, lambda s: cards.issue_cards(
+        s, conferences.get_conference(s, conference_id), count=4, spares=1,
+        round_ids=[round_id]), 4)
+    serials = sorted(c.serial for batch in results for c in batch)
+    assert serials == list(range(1, 21))
+    any_session.rollback()
+    assert sorted(any_session.scalars(select(Card.serial))) == serials
+
+
+@pytest.mark.parametrize("verified_first", [False, True])
+def test_a_card_revoked_while_it_votes_is_either_counted_or_revoked(any_app, any_session,
+                                                                    tmp_path, monkeypatch,
+                                                                    verified_first):
+    """Two revocations race one ballot of the same card. With
+    ``verified_first`` the revocations start once the ballot's proofs are
+    checked, so that both sides reach the round lock together."""
+    app, session = any_app, any_session
+    verified = threading.Event()
+    verify = casting.verify_ballot
+
+    def verify_and_signal(*args):
+        try:
+            return verify(*args)
+        finally:
+            verified.set()
+    monkeypatch.setattr(casting, "verify_ballot", verify_and_signal)
+    keys = app.config["VOTING_KEYS_DIR"]
+    conference, (rnd,) = _conference_with_rounds(session, n=1, units=2)
+    private = complete_key_ceremony(session, conference)
+    issued = cards.issue_cards(session, conference, count=2, spares=0, round_ids=[rnd.id])
+    rounds.open_round(session, rnd, keys)
+    token = cards.decode_token(issued[0].token_text)
+    ballot = encrypt_ballot(election_of(rnd), [[0], [0]], derive_credential(token, rnd.public_id))
+    conference_id, round_id = conference.id, rnd.id
+
+    def job(s):
+        if job.turn.pop():
+            if verified_first:
+                verified.wait(timeout=30)
+            return cards.revoke_card(s, conferences.get_conference(s, conference_id), 1)
+        return casting.cast_ballot(s, rounds.get_round(s, round_id), ballot)
+    job.turn = [True, False, True]  # two revocations and one ballot race
+
+    outcomes = _in_threads(app, job, 3)
+    revocations = [o for o in outcomes if isinstance(o, cards.Revocation)]
+    assert len(revocations) == 1
+    assert sum(isinstance(o, cards.CardAlreadyRevoked) for o in outcomes) == 1
+    cast = [o for o in outcomes if isinstance(o, casting.Receipt)]
+    session.rollback()
+    session.refresh(rnd)
+    revoked_on_board = event_bodies(session, rnd, "revoke")
+    if cast:  # the ballot won: counted, and no revoke event may follow it
+        assert revocations[0].voted_in == ["Vòng 1"] and revoked_on_board == []
+    else:  # the revocation won: the ballot was refused
+        assert any(isinstance(o, RevokedCredential) for o in outcomes)
+        assert len(revoked_on_board) == 1
+    rounds.close_round(session, rnd)
+    if cast:
+        assert _publish(session, conference, rnd, private, close=False)["counts"] == \
+            [[1, 0], [1, 0]]
+    else:
+        assert tallying.publish_result(session, rnd)["counts"] == [[0, 0], [0, 0]]
+    path = tmp_path / "record.zip"
+    path.write_bytes(export_record(session, rnd, keys))
+    assert verify_record(path, workers=1).ok
 
 
 def test_revoking_leaves_closed_rounds_alone(app, session):

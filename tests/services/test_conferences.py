@@ -53,6 +53,13 @@ def test_units_import_accepts_bom_vietnamese_and_decomposed_text(session):
     ]
 
 
+def test_control_characters_are_dropped(session):
+    conference = conferences.create_conference(session, "Hội\x00 nghị\x07")
+    conferences.import_units(session, conference, "name\nPhòng\x00Cảnh sát\u200b\x1f\n")
+    assert conference.name == "Hội nghị"
+    assert conference.units[0].name == "Phòng Cảnh sát"
+
+
 def test_a_second_import_appends_after_the_existing_rows(session):
     conference = make_conference(session, units=2, delegates=0)
     conferences.import_units(session, conference, "tên đơn vị\nPhòng Cảnh sát giao thông\n")
@@ -97,6 +104,7 @@ def test_a_unit_already_in_the_conference_is_refused(session):
     (b"name\n\xff\xfe\n", [(None, "not_utf8")]),
     (b"", [(None, "empty_file")]),
     (b"\n  \n", [(None, "empty_file")]),
+    (b",,\n,\n", [(None, "empty_file")]),
     (b"name,note\n", [(None, "empty_file")]),
     (b"unit,leader\nA,B\n", [(1, "bad_header")]),
     (b"name,note,extra\nA,B,C\n", [(1, "bad_header")]),

@@ -14,6 +14,8 @@ voting_cli = AppGroup("voting", help="Operate the voting server.")
 
 def init_app(app: Flask) -> None:
     from . import accounts  # noqa: F401  (each module registers its commands)
+    from . import cards  # noqa: F401
     from . import database  # noqa: F401
+    from . import keys  # noqa: F401
 
     app.cli.add_command(voting_cli)

@@ -35,7 +35,7 @@ def lock_round(session: Session, round_id: int) -> Round:
     busy_timeout).
     """
     if session.get_bind().dialect.name == "sqlite":
-        if session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or session.info.get("has_flushed"):
             raise RuntimeError("lock_round must start a write transaction")
         if session.in_transaction():
             session.rollback()

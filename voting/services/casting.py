@@ -43,15 +43,17 @@ class Receipt:
     tracker: str
     short_tracker: str
     seq: int
+    #: True when this call stored the ballot; False for an identical retry.
+    created: bool = False
 
     def to_json(self) -> dict:
         return {"round": self.round_id, "tracker": self.tracker,
                 "short_tracker": self.short_tracker, "seq": self.seq}
 
 
-def _receipt(rnd: Round, ballot: Ballot) -> Receipt:
+def _receipt(rnd: Round, ballot: Ballot, created: bool = False) -> Receipt:
     return Receipt(rnd.public_id, ballot.tracker, short_tracker(bytes.fromhex(ballot.tracker)),
-                   ballot.seq)
+                   ballot.seq, created)
 
 
 def credential_status(session: Session, rnd: Round, credential: str) -> dict:
@@ -129,7 +131,7 @@ def _store(session: Session, round_id: int, ballot_obj: dict, ballot, credential
     session.add(row)
     session.add_all(CiphertextAlpha(round_id=rnd.id, alpha=a) for a in alphas)
     session.commit()
-    return _receipt(rnd, row)
+    return _receipt(rnd, row, created=True)
 
 
 def parse_ballot_json(raw: bytes):

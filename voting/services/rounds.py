@@ -124,7 +124,8 @@ def update_rule(session: Session, rnd: Round, *, kind: RoundKind, max_choices: i
     rnd.rule_comparator, rnd.rule_num, rnd.rule_den = comparator, num, den
     rnd.rule_base, rnd.rule_quota = base, quota
     try:
-        parse_manifest(manifest_of(rnd))
+        with session.no_autoflush:  # validate before the database sees it
+            parse_manifest(manifest_of(rnd))
     except Exception as exc:
         session.rollback()
         raise Invalid(str(exc)) from exc

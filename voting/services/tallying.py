@@ -3,6 +3,7 @@ published result (PROTOCOL §11)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..crypto.elgamal import Ciphertext
@@ -13,6 +14,7 @@ from ..crypto.tally import Tally
 from ..crypto.tally import verify_partial
 from ..models import Round
 from ..models import RoundState
+from ..models import Trustee
 from ..models.base import utcnow
 from . import board
 from .elections import election_of
@@ -31,6 +33,18 @@ def encrypted_tally(session: Session, rnd: Round) -> Tally:
 
 def submitted_trustees(session: Session, rnd: Round) -> list[int]:
     return [body["trustee"] for body in board.event_bodies(session, rnd, "partial")]
+
+
+def rounds_for_trustee(session: Session, trustee: Trustee) -> tuple[list[Round], list[Round]]:
+    """(closed rounds this trustee has yet to decrypt, closed rounds they
+    have decrypted that are not yet published)."""
+    closed = session.scalars(select(Round).where(
+        Round.conference_id == trustee.conference_id, Round.state == RoundState.CLOSED,
+        Round.cast > 0).order_by(Round.position))
+    pending, done = [], []
+    for rnd in closed:
+        (done if trustee.index in submitted_trustees(session, rnd) else pending).append(rnd)
+    return pending, done
 
 
 def submit_partial(session: Session, rnd: Round, trustee_index: int, partial_obj) -> None:

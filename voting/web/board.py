@@ -1,16 +1,98 @@
-"""The public board: every round's events, trackers and records."""
+"""The public board: every round's hash-chained events, find-my-ballot,
+each ballot's event, and the signed record for ``voting-verify``."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask import render_template
+import io
+import json
+import re
 
+import qrcode
+import qrcode.image.svg
+from flask import abort
+from flask import Blueprint
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask import Response
+from flask import send_file
+from flask import url_for
+
+from ..crypto.ballot import short_tracker
+from ..db import get_session
+from ..services import board_queries as queries
+from ..services.board import export_record
 from .security import public
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+
+TRACKER = re.compile(r"[0-9a-f]{64}")
 
 
 @bp.get("/")
 @public
 def index():
-    return render_template("board/index.html")
+    return render_template("board/index.html",
+                           conferences=queries.listed_rounds(get_session()))
+
+
+@bp.get("/<public_id>", endpoint="round")
+@public
+def round_page(public_id: str):
+    """A round's state, result, chain of events and find-my-ballot."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    query = request.args.get("tracker", "").strip()[:100]
+    prefix = queries.tracker_prefix(query) if query else None
+    return render_template(
+        "board/round.html", rnd=rnd, query=query, is_readable=prefix is not None,
+        found=queries.find_ballots(session, rnd, prefix) if prefix else [],
+        events=queries.event_page(session, rnd, request.args.get("page", 1, type=int)),
+        result=queries.result_of(session, rnd), record_name=_record_name(rnd.public_id))
+
+
+@bp.get("/<public_id>/ballots/<tracker>")
+@public
+def ballot(public_id: str, tracker: str):
+    """One ballot's board event, as published."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    row, event = queries.ballot_event(session, rnd, _tracker(tracker))
+    return render_template(
+        "board/ballot.html", rnd=rnd, ballot=row, event=event,
+        short_tracker=short_tracker(bytes.fromhex(row.tracker)),
+        event_json=json.dumps(json.loads(event.line), indent=2, ensure_ascii=False))
+
+
+@bp.get("/<public_id>/ballots/<tracker>/qr.svg")
+@public
+def ballot_qr(public_id: str, tracker: str):
+    """A QR code of the ballot's board address (shown on the receipt)."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    row, _event = queries.ballot_event(session, rnd, _tracker(tracker))
+    path = url_for("board.ballot", public_id=rnd.public_id, tracker=row.tracker)
+    url = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    return Response(image.to_string(), mimetype="image/svg+xml")
+
+
+@bp.get("/<public_id>/record.zip")
+@public
+def record(public_id: str):
+    """The round's signed election record (PROTOCOL §13)."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    data = export_record(session, rnd, current_app.config["VOTING_KEYS_DIR"])
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=_record_name(rnd.public_id))
+
+
+def _tracker(text: str) -> str:
+    if not TRACKER.fullmatch(text):
+        abort(404)
+    return text
+
+
+def _record_name(public_id: str) -> str:
+    return f"record-{public_id}.zip"

@@ -1,7 +1,120 @@
-"""The ceremony blueprint (see voting/web/__init__.py)."""
+"""The chair's side of the key ceremony (PROTOCOL §4): name the trustees,
+hand out their one-time invitations, and deal the key once all have enrolled.
+
+Invitation tokens are shown once, on the response to the form that made
+them, and never stored (the database keeps only their SHA-256).
+"""
 
 from __future__ import annotations
 
+import base64
+
+import qrcode
+import qrcode.image.svg
 from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import NumberRange
+from wtforms.validators import ValidationError
+
+from ..db import get_session
+from ..models import Conference
+from ..services import ceremony
+from ..services.errors import NotFound
+from .forms import EmptyForm
+from .security import chair_required
+from .security import staff_required
 
 bp = Blueprint("ceremony", __name__, url_prefix="/ceremony")
+
+
+@bp.context_processor
+def ceremony_context() -> dict:
+    return {"has_endpoint": lambda name: name in current_app.view_functions,
+            "is_chair": current_user.is_authenticated and current_user.is_chair}
+
+
+class TrusteesForm(FlaskForm):
+    names = TextAreaField(_l("Trustees, one name per line"), validators=[DataRequired()])
+    threshold = IntegerField(_l("Trustees needed to decrypt (t)"), default=2,
+                             validators=[DataRequired(), NumberRange(min=1, max=32)])
+
+    @property
+    def name_list(self) -> list[str]:
+        return [n.strip() for n in (self.names.data or "").splitlines() if n.strip()]
+
+    def validate_names(self, field) -> None:
+        names = self.name_list
+        if len(names) > 32:
+            raise ValidationError(_("At most 32 trustees."))
+        if len({n.casefold() for n in names}) != len(names):
+            raise ValidationError(_("Each trustee needs a different name."))
+
+    def validate_threshold(self, field) -> None:
+        if field.data and field.data > len(self.name_list):
+            raise ValidationError(_("t cannot be more than the number of trustees."))
+
+
+def _conference(conference_id: int) -> Conference:
+    conference = get_session().get(Conference, conference_id)
+    if conference is None:
+        raise NotFound(_("No such conference."))
+    return conference
+
+
+def _qr_data_uri(text: str) -> str:
+    """An SVG QR code of ``text`` as a data: URI (the CSP allows data: images)."""
+    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def _page(conference: Conference, form: TrusteesForm, status: int = 200):
+    return render_template("ceremony/conference.html", conference=conference, form=form,
+                           deal_form=EmptyForm()), status
+
+
+@bp.get("/conferences/<int:conference_id>")
+@staff_required
+def index(conference_id: int):
+    conf = _conference(conference_id)
+    form = TrusteesForm(names="\n".join(t.name for t in conf.trustees),
+                        threshold=conf.threshold)
+    return _page(conf, form)
+
+
+@bp.post("/conferences/<int:conference_id>/trustees")
+@chair_required
+def trustees(conference_id: int):
+    conf = _conference(conference_id)
+    form = TrusteesForm()
+    if not form.validate_on_submit():
+        return _page(conf, form, 400)
+    tokens = ceremony.set_trustees(get_session(), conf, form.name_list, form.threshold.data)
+    base = current_app.config["VOTING_PUBLIC_URL"].rstrip("/")
+    invitations = []
+    for trustee in conf.trustees:
+        link = f"{base}{url_for('trustee.enrol')}#{tokens[trustee.index]}"
+        invitations.append({"trustee": trustee, "link": link, "qr": _qr_data_uri(link)})
+    return render_template("ceremony/invitations.html", conference=conf,
+                           invitations=invitations)
+
+
+@bp.post("/conferences/<int:conference_id>/deal")
+@chair_required
+def deal(conference_id: int):
+    conf = _conference(conference_id)
+    if EmptyForm().validate_on_submit():
+        ceremony.deal_keys(get_session(), conf)
+        flash(_("The conference key has been made. Each trustee should now check their share."),
+              "success")
+    return redirect(url_for("ceremony.index", conference_id=conf.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask import g
 from flask import jsonify
 from flask import render_template
 from flask import request
@@ -13,12 +14,18 @@ from ..services.errors import DomainError
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, JSON posts from page scripts and ``*.json`` endpoints get
+    JSON errors; everything else an error page."""
+    return (request.path.startswith("/api/") or request.is_json
+            or request.path.endswith(".json"))
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        # A service may refuse after taking a lock: release it now.
+        if "db_session" in g:
+            g.db_session.rollback()
         if wants_json():
             return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
         return render_template("error.html", status=exc.status, message=exc.message), exc.status

@@ -3,6 +3,7 @@ policy decorators views use (``@chair_required``, ``@trustee_required``)."""
 
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
 from flask import abort
@@ -91,14 +92,38 @@ chair_required = role_required(Role.CHAIR)
 staff_required = role_required(Role.CHAIR, Role.AUDITOR)
 
 TRUSTEE_SESSION_KEY = "trustee_id"
+#: The invitation hash the trustee session was opened with. Re-naming the
+#: trustees replaces their rows, and a database may give a deleted row's id
+#: to a new trustee: a session counts only while its trustee still has the
+#: invitation it was opened with.
+TRUSTEE_BINDING_KEY = "trustee_invite"
+
+
+def log_in_trustee(trustee: Trustee) -> None:
+    session[TRUSTEE_SESSION_KEY] = trustee.id
+    session[TRUSTEE_BINDING_KEY] = trustee.invite_hash
+
+
+def log_out_trustee() -> None:
+    session.pop(TRUSTEE_SESSION_KEY, None)
+    session.pop(TRUSTEE_BINDING_KEY, None)
+
+
+def session_trustee() -> Trustee | None:
+    """The trustee this browser opened an invitation for, if still valid."""
+    trustee_id = session.get(TRUSTEE_SESSION_KEY)
+    trustee = get_session().get(Trustee, trustee_id) if trustee_id else None
+    if trustee is None or not hmac.compare_digest(
+            str(session.get(TRUSTEE_BINDING_KEY, "")), trustee.invite_hash):
+        return None
+    return trustee
 
 
 def trustee_required(view):
     """Allow only a trustee who opened their invitation in this browser."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        trustee_id = session.get(TRUSTEE_SESSION_KEY)
-        trustee = get_session().get(Trustee, trustee_id) if trustee_id else None
+        trustee = session_trustee()
         if trustee is None:
             abort(403)
         g.trustee = trustee

@@ -1,16 +1,30 @@
-"""The delegate's voting page: the card token stays in the URL fragment."""
+"""The delegate's voting page.
+
+The card token stays in the URL fragment (``/vote#<token>``), which
+browsers never send: the page derives each round's credential on the
+phone and talks to the JSON API (``api.py``) with public values only.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint
 from flask import render_template
+from flask import url_for
 
 from .security import public
 
 bp = Blueprint("vote", __name__, url_prefix="/vote")
 
+#: Placeholders the page script fills in.
+ROUND, CREDENTIAL = "__round__", "__credential__"
+
 
 @bp.get("")
 @public
 def page():
-    return render_template("vote/page.html")
+    urls = {
+        "open": url_for("api.open_round_list"),
+        "status": url_for("api.credential_status", public_id=ROUND, credential=CREDENTIAL),
+        "cast": url_for("api.cast", public_id=ROUND),
+    }
+    return render_template("vote/page.html", urls=urls)

@@ -1,0 +1,123 @@
+"""The trustee's whole part on a phone-sized Chromium: enrol from the
+invitation link, check the dealt share, decrypt a closed round; the
+passphrase never leaves the browser and the token never enters a URL."""
+
+from __future__ import annotations
+
+from voting.crypto.ballot import derive_credential
+from voting.crypto.ballot import encrypt_ballot
+from voting.db import new_session
+from voting.models import Conference
+from voting.services import casting
+from voting.services import ceremony
+from voting.services import rounds
+from voting.services import tallying
+from voting.services.elections import election_of
+
+from ..factories import make_conference
+from ..factories import make_open_round
+
+PASSPHRASES = {1: "một hai ba bốn năm sáu", 2: "second trustee passphrase",
+               3: "ba con mèo trèo cây cau"}
+CHOICES = [[[0], [0], [1]], [[0], [1], []], [[1], [0], [0]]]
+
+
+def watch(page) -> tuple[list[str], list[tuple[str, str]]]:
+    """(console errors and CSP violations, every request's URL and body)."""
+    problems: list[str] = []
+    requests: list[tuple[str, str]] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: requests.append((r.url, r.post_data or "")))
+    return problems, requests
+
+
+def fits_360(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def enrol(page, base: str, token: str, passphrase: str) -> None:
+    page.goto(f"{base}/trustee/enrol#{token}")
+    page.locator("#enrol-form:not(.hidden)").wait_for()
+    assert "#" not in page.url  # the token is dropped from the address bar
+    assert fits_360(page)
+    page.fill("#passphrase", passphrase)
+    page.fill("#passphrase-again", passphrase)
+    page.click("#enrol-submit")
+    page.locator("#enrol-done:not(.hidden)").wait_for()
+
+
+def submit(form, passphrase: str) -> None:
+    form.locator('input[name="passphrase"]').fill(passphrase)
+    form.locator('button[type="submit"]').click()
+
+
+def closed_round(app, conference_id: int) -> str:
+    with app.app_context():
+        s = new_session(app)
+        rnd, tokens = make_open_round(s, s.get(Conference, conference_id),
+                                      app.config["VOTING_KEYS_DIR"], cards=3)
+        for token, choice in zip(tokens, CHOICES, strict=True):
+            casting.cast_ballot(s, rnd, encrypt_ballot(election_of(rnd), choice,
+                                                       derive_credential(token, rnd.public_id)))
+        rounds.close_round(s, rnd)
+        public_id = rnd.public_id
+        s.close()
+    return public_id
+
+
+def test_trustees_enrol_check_and_decrypt_on_phones(live_server, phone):
+    app, base = live_server
+    with app.app_context():
+        s = new_session(app)
+        conference = make_conference(s)
+        tokens = ceremony.set_trustees(s, conference, ["An", "Bình", "Cường"], 2)
+        conference_id = conference.id
+        s.close()
+    pages = {}
+    for index, token in tokens.items():
+        pages[index] = phone()
+        pages[index].watched = watch(pages[index])
+        enrol(pages[index], base, token, PASSPHRASES[index])
+    with app.app_context():
+        s = new_session(app)
+        ceremony.deal_keys(s, s.get(Conference, conference_id))
+        s.close()
+
+    page = pages[1]
+    page.goto(f"{base}/trustee/")
+    form = page.locator('form[data-action="check-share"]')
+    submit(form, PASSPHRASES[2])
+    form.locator('[data-role="error"]:not(:empty)').wait_for()
+    submit(form, PASSPHRASES[1])
+    form.locator('[data-role="status"].ok-message').wait_for()
+    assert fits_360(page)
+
+    public_id = closed_round(app, conference_id)
+    # Trustee 3 comes back on another phone with the invitation link.
+    pages[3] = phone()
+    pages[3].watched = watch(pages[3])
+    pages[3].goto(f"{base}/trustee/enrol#{tokens[3]}")
+    pages[3].wait_for_url(f"{base}/trustee/")
+    for index in (1, 3):
+        page = pages[index]
+        page.goto(f"{base}/trustee/")
+        form = page.locator('form[data-action="decrypt"]')
+        submit(form, PASSPHRASES[index])
+        form.locator('[data-role="status"].ok-message').wait_for(timeout=60_000)
+        assert fits_360(page)
+    with app.app_context():
+        s = new_session(app)
+        rnd = rounds.get_round_by_public_id(s, public_id)
+        assert tallying.submitted_trustees(s, rnd) == [1, 3]
+        assert tallying.publish_result(s, rnd)["counts"] == [[2, 1], [2, 1], [1, 1]]
+        assert s.get(Conference, conference_id).trustees[0].share_checked_at is not None
+        s.close()
+
+    for index, page in pages.items():
+        problems, requests = page.watched
+        assert problems == []
+        assert not any(tokens[index] in url for url, _ in requests)
+        assert [url for url, body in requests if tokens[index] in body] == [
+            f"{base}/trustee/session"]
+        assert not any(PASSPHRASES[index] in url + body for url, body in requests)

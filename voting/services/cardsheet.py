@@ -1,0 +1,90 @@
+"""The printable sheet of ballot cards: A4 pages of 8 cards with cut lines.
+
+Each card shows the conference, the rounds it covers, a QR code of
+``{VOTING_PUBLIC_URL}/vote#{token text}``, the grouped manual code, its serial
+and a short instruction. The sheet is the only place a card's token ever
+exists: it is rendered for one download (or one offline file) and never kept.
+It is written in the conference's language (the default locale), whatever
+the chair's own language, and satisfies the strict CSP (no inline style or
+script: the stylesheet is linked, the QR codes are inline SVG).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import qrcode
+from flask import current_app
+from flask_babel import force_locale
+from markupsafe import Markup
+from qrcode.image.svg import SvgPathImage
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Conference
+from ..models import Round
+from . import cards
+
+#: Cards per A4 page: 2 columns of 4 (the stylesheet's grid).
+CARDS_PER_PAGE = 8
+STYLESHEET = "static/css/cards.css"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    html: str
+    filename: str
+
+
+def vote_url(public_url: str, token_text: str) -> str:
+    """The address a card's QR code holds; the token stays in the fragment,
+    which browsers never send to the server."""
+    return f"{public_url.rstrip('/')}/vote#{token_text}"
+
+
+def qr_svg(data: str) -> Markup:
+    """``data`` as an inline SVG QR code (one path, no style attribute)."""
+    image = qrcode.make(data, image_factory=SvgPathImage, border=2,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    image.path.attrib.pop("id", None)  # ids must stay unique in the page
+    root = image.get_image()
+    root.set("class", "qr-code")
+    root.set("aria-hidden", "true")
+    root.set("shape-rendering", "crispEdges")  # no hairline seams between modules
+    return Markup(image.to_string(encoding="unicode"))
+
+
+def render_sheet(issued: list[cards.IssuedCard], *, conference_name: str,
+                 round_titles: list[str], public_url: str,
+                 stylesheet_href: str | None = None) -> str:
+    """The sheet's HTML for ``issued`` (needs an app context, not a request).
+
+    :param stylesheet_href: where the page finds ``cards.css``; by default
+        on the server at ``public_url`` (the downloaded file is opened from disk).
+    """
+    items = [{"serial": c.serial, "is_spare": c.is_spare,
+              "code": cards.format_manual_code(c.token_text),
+              "qr": qr_svg(vote_url(public_url, c.token_text))} for c in issued]
+    pages = [items[i:i + CARDS_PER_PAGE] for i in range(0, len(items), CARDS_PER_PAGE)]
+    template = current_app.jinja_env.get_template("cards/sheet.html")
+    lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(lang):
+        return template.render(
+            lang=lang, pages=pages, conference_name=conference_name, round_titles=round_titles,
+            vote_address=f"{public_url.rstrip('/')}/vote", count=len(items),
+            first=issued[0].serial if issued else None,
+            last=issued[-1].serial if issued else None,
+            stylesheet_href=stylesheet_href or f"{public_url.rstrip('/')}/{STYLESHEET}")
+
+
+def issue_sheet(session: Session, conference: Conference, *, count: int, spares: int,
+                round_ids, public_url: str) -> Sheet:
+    """Issue cards (``cards.issue_cards``) and render their one and only sheet."""
+    issued = cards.issue_cards(session, conference, count=count, spares=spares,
+                               round_ids=round_ids)
+    titles = session.scalars(select(Round.title).where(Round.id.in_(set(round_ids)))
+                             .order_by(Round.position))
+    html = render_sheet(issued, conference_name=conference.name, round_titles=list(titles),
+                        public_url=public_url)
+    filename = f"ballot-cards-{conference.id}-{issued[0].serial}-{issued[-1].serial}.html"
+    return Sheet(html, filename)

@@ -1,0 +1,93 @@
+// The phone's conversation with the server (voting/web/api.py): open
+// rounds, a credential's status, casting. Only public values travel: the
+// card token never leaves this module's callers.
+//
+// A ballot that could not be confirmed is kept in sessionStorage, keyed by
+// round and credential, as the exact bytes that were sent, so that Retry
+// sends the same ballot again and gets the same receipt.
+
+import { getJson } from '../pages/common.js';
+
+/** Thrown when the server answers a read with an error status. */
+export class ServerError extends Error {
+  constructor(status, code) {
+    super(`server error ${status} (${code})`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export class Api {
+  /** @param {{open: string, status: string, cast: string}} urls */
+  constructor(urls) {
+    this.urls = urls;
+  }
+
+  /** The open rounds, each with its election object. Network errors reject. */
+  async openRounds() {
+    const res = await getJson(this.urls.open);
+    if (!res.ok || !res.body) throw new ServerError(res.status, res.body?.error?.code);
+    return res.body.rounds;
+  }
+
+  /** {known, revoked, receipt, state, board_url?, qr_url?} of one credential. */
+  async status(roundId, credential) {
+    const res = await getJson(fill(this.urls.status, roundId, credential));
+    if (!res.ok || !res.body) throw new ServerError(res.status, res.body?.error?.code);
+    return res.body;
+  }
+
+  /**
+   * POST the ballot's exact bytes; resolves to {ok, status, body}, rejects on
+   * a network failure. No cookies: the cast API needs none.
+   */
+  async cast(roundId, body) {
+    const response = await fetch(fill(this.urls.cast, roundId), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    let json = null;
+    try { json = await response.json(); } catch { json = null; }
+    return { ok: response.ok, status: response.status, body: json };
+  }
+}
+
+function fill(template, roundId, credential = '') {
+  return template.replace('__round__', encodeURIComponent(roundId))
+    .replace('__credential__', encodeURIComponent(credential));
+}
+
+const memory = new Map();
+
+function storage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null; // storage disabled: keep ballots in memory for this page
+  }
+}
+
+/** Encrypted ballots waiting for the server's receipt. */
+export const pending = {
+  key: (roundId, credential) => `voting.pending.${roundId}.${credential}`,
+  get(roundId, credential) {
+    const key = this.key(roundId, credential);
+    return storage()?.getItem(key) ?? memory.get(key) ?? null;
+  },
+  put(roundId, credential, body) {
+    const key = this.key(roundId, credential);
+    const store = storage();
+    try {
+      if (store) { store.setItem(key, body); return; }
+    } catch { /* quota: fall back to memory */ }
+    memory.set(key, body);
+  },
+  drop(roundId, credential) {
+    const key = this.key(roundId, credential);
+    memory.delete(key);
+    storage()?.removeItem(key);
+  },
+};
