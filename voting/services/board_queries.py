@@ -7,7 +7,6 @@ not found.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import and_
@@ -133,48 +132,3 @@ def ballot_event(session: Session, rnd: Round, tracker: str) -> tuple[Ballot, Bo
     event = session.scalar(select(BoardEvent).where(BoardEvent.round_id == rnd.id,
                                                     BoardEvent.seq == ballot.seq))
     return ballot, event
-
-
-@dataclass(frozen=True)
-class OutcomeRow:
-    candidate: str
-    count: int
-    base: int
-    status: str
-
-
-@dataclass(frozen=True)
-class ContestCounts:
-    title: str
-    #: (option title, count) in manifest order.
-    counts: list[tuple[str, int]]
-
-
-@dataclass(frozen=True)
-class Result:
-    outcomes: list[OutcomeRow]
-    contests: list[ContestCounts]
-
-
-def result_of(session: Session, rnd: Round) -> Result | None:
-    """The published counts and rule outcomes, named after the manifest's
-    contests and options; None before publication."""
-    line = session.scalar(select(BoardEvent.line).where(BoardEvent.round_id == rnd.id,
-                                                        BoardEvent.kind == "result"))
-    if line is None or rnd.election_json is None:
-        return None
-    body = json.loads(line)["body"]
-    contests = json.loads(rnd.election_json)["manifest"]["contests"]
-    outcomes = [OutcomeRow(_candidate(contests, o["contest"], o["option"]), o["count"],
-                           o["base"], o["status"])
-                for rule in body["outcomes"] for o in rule]
-    counts = [ContestCounts(c["title"], [(opt["title"], n) for opt, n in
-                                         zip(c["options"], row, strict=True)])
-              for c, row in zip(contests, body["counts"], strict=True)]
-    return Result(outcomes, counts)
-
-
-def _candidate(contests: list[dict], contest: int, option: int | None) -> str:
-    if option is None:
-        return contests[contest]["title"]
-    return contests[contest]["options"][option]["title"]

@@ -22,7 +22,7 @@ from ..models import Conference
 from ..models import Delegate
 from ..models import Round
 from ..models import Unit
-from . import minutes
+from . import results
 from . import rounds
 from .errors import Invalid
 from .errors import NotFound
@@ -315,5 +315,5 @@ def preselected_units(session: Session, conference: Conference,
     published round of this conference, else every unit."""
     rnd = session.get(Round, from_round_id) if from_round_id else None
     if rnd is not None and rnd.conference_id == conference.id:
-        return minutes.elected_unit_ids(session, rnd)
+        return results.elected_unit_ids(session, rnd)
     return [u.id for u in conference.units]

@@ -7,8 +7,6 @@ import io
 import json
 import re
 
-import qrcode
-import qrcode.image.svg
 from flask import abort
 from flask import Blueprint
 from flask import current_app
@@ -22,6 +20,8 @@ from ..crypto.ballot import short_tracker
 from ..db import get_session
 from ..services import board_queries as queries
 from ..services.board import export_record
+from ..services.results import round_result
+from . import qr
 from .security import public
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -48,7 +48,7 @@ def round_page(public_id: str):
         "board/round.html", rnd=rnd, query=query, is_readable=prefix is not None,
         found=queries.find_ballots(session, rnd, prefix) if prefix else [],
         events=queries.event_page(session, rnd, request.args.get("page", 1, type=int)),
-        result=queries.result_of(session, rnd), record_name=_record_name(rnd.public_id))
+        result=round_result(session, rnd), record_name=_record_name(rnd.public_id))
 
 
 @bp.get("/<public_id>/ballots/<tracker>")
@@ -73,8 +73,7 @@ def ballot_qr(public_id: str, tracker: str):
     row, _event = queries.ballot_event(session, rnd, _tracker(tracker))
     path = url_for("board.ballot", public_id=rnd.public_id, tracker=row.tracker)
     url = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    return Response(image.to_string(), mimetype="image/svg+xml")
+    return Response(qr.svg(url), mimetype="image/svg+xml")
 
 
 @bp.get("/<public_id>/record.zip")

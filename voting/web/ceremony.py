@@ -7,10 +7,6 @@ them, and never stored (the database keeps only their SHA-256).
 
 from __future__ import annotations
 
-import base64
-
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint
 from flask import current_app
 from flask import flash
@@ -30,7 +26,8 @@ from wtforms.validators import ValidationError
 from ..db import get_session
 from ..models import Conference
 from ..services import ceremony
-from ..services.errors import NotFound
+from ..services import conferences
+from . import qr
 from .forms import EmptyForm
 from .security import chair_required
 from .security import staff_required
@@ -66,16 +63,7 @@ class TrusteesForm(FlaskForm):
 
 
 def _conference(conference_id: int) -> Conference:
-    conference = get_session().get(Conference, conference_id)
-    if conference is None:
-        raise NotFound(_("No such conference."))
-    return conference
-
-
-def _qr_data_uri(text: str) -> str:
-    """An SVG QR code of ``text`` as a data: URI (the CSP allows data: images)."""
-    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    return conferences.get_conference(get_session(), conference_id)
 
 
 def _page(conference: Conference, form: TrusteesForm, status: int = 200):
@@ -104,7 +92,7 @@ def trustees(conference_id: int):
     invitations = []
     for trustee in conf.trustees:
         link = f"{base}{url_for('trustee.enrol')}#{tokens[trustee.index]}"
-        invitations.append({"trustee": trustee, "link": link, "qr": _qr_data_uri(link)})
+        invitations.append({"trustee": trustee, "link": link, "qr": qr.data_uri(link)})
     return render_template("ceremony/invitations.html", conference=conf,
                            invitations=invitations)
 

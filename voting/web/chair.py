@@ -26,8 +26,8 @@ from ..services import rounds
 from ..services import tallying
 from ..services.errors import DomainError
 from ..services.errors import NotFound
-from ..services.minutes import round_manifest
-from ..services.minutes import round_result
+from ..services.results import round_manifest
+from ..services.results import round_result
 from . import chair_forms as labels
 from .chair_forms import ConferenceForm
 from .chair_forms import ImportForm

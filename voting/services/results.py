@@ -1,6 +1,6 @@
-"""The chair's reading of a round: its manifest, and once published its
-result with candidate names, for the round page and the minutes (biên bản
-kiểm phiếu). Read-only; everything comes from the round's board.
+"""A round's published result with candidate and option names, read from
+its board: for the chair's round page and minutes (biên bản kiểm phiếu) and
+for the public board. Read-only.
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ class ContestCounts:
     counts: list[int]
     #: Ballots that selected nothing here, when it can be told (max = 1).
     blank: int | None
+    #: The options' titles, in the order of ``counts``.
+    options: list[str]
+
+    @property
+    def named_counts(self) -> list[tuple[str, int]]:
+        return list(zip(self.options, self.counts, strict=True))
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ class RoundResult:
     contests: list[ContestCounts]
     outcomes: list[list[Outcome]]
     trustees: list[int]
+
+    @property
+    def all_outcomes(self) -> list[Outcome]:
+        return [o for rule in self.outcomes for o in rule]
 
 
 def round_manifest(rnd: Round) -> dict:
@@ -60,7 +70,8 @@ def round_result(session: Session, rnd: Round) -> RoundResult | None:
     bases = {"members": rnd.members, "present": rnd.present, "issued": rnd.issued,
              "cast": rnd.cast}
     counted = [ContestCounts(c["title"], counts,
-                             rnd.cast - sum(counts) if c["max"] == 1 else None)
+                             rnd.cast - sum(counts) if c["max"] == 1 else None,
+                             [o["title"] for o in c["options"]])
                for c, counts in zip(contests, body["counts"], strict=True)]
 
     def candidate(outcome: dict) -> dict:
