@@ -32,6 +32,7 @@ from .crypto.ballot import tracker
 from .crypto.board import Chain
 from .crypto.codec import point_hex
 from .crypto.election import Election
+from .crypto.election import election_object
 from .crypto.election import parse_election
 from .crypto.group import os_rng
 from .crypto.record import write_record
@@ -87,20 +88,12 @@ def set_up(*, voters: int, units: int, trustees: int, threshold: int,
     """Deal keys, make cards and freeze the election (the ``setup`` event)."""
     server_key = Ed25519PrivateKey.generate()
     dealing = keys.deal(threshold, trustees)
-    dealings = [(dealing.commitments, dealing.proofs)]
-    tokens = [os_rng(16) for _ in range(voters)]
-    secrets = [derive_credential(t, ROUND_ID) for t in tokens]
-    election_obj = {
-        "manifest": simulation_manifest(units, flag),
-        "public_key": point_hex(keys.joint_public_key(dealings)),
-        "threshold": threshold,
-        "trustees": [{"index": i, "name": f"Trustee {i}",
-                      "public_share": point_hex(keys.public_share(dealings, i))}
-                     for i in range(1, trustees + 1)],
-        "dealers": [dealing.to_json()],
-        "credentials": sorted(point_hex(public_credential(x)) for x in secrets),
-        "server_key": server_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
-    }
+    secrets = [derive_credential(os_rng(16), ROUND_ID) for _ in range(voters)]
+    election_obj = election_object(
+        simulation_manifest(units, flag), threshold, [dealing.to_json()],
+        [f"Trustee {i}" for i in range(1, trustees + 1)],
+        [point_hex(public_credential(x)) for x in secrets],
+        server_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex())
     election = parse_election(election_obj)
     chain = Chain()
     chain.append("setup", {"election": election_obj, "fingerprint": election.fingerprint.hex()})

@@ -28,6 +28,7 @@ from voting.crypto.ballot import verify_ballot
 from voting.crypto.codec import point_hex
 from voting.crypto.codec import scalar_hex
 from voting.crypto.drbg import TestRng
+from voting.crypto.election import election_object
 from voting.crypto.election import parse_election
 from voting.crypto.errors import InvalidEncoding
 from voting.crypto.group import decode_point
@@ -182,20 +183,11 @@ def manifest() -> dict:
 def build_election(voters: int = 5, trustees: int = 3, threshold: int = 2) -> tuple[dict, list]:
     """The vectors' election object and the card tokens of its voters."""
     dealing = keys.deal(threshold, trustees, rng=TestRng(b"vectors/dealer"))
-    dealings = [(dealing.commitments, dealing.proofs)]
     tokens = [token(f"voter-{k}") for k in range(voters)]
-    secrets = [derive_credential(t, ROUND_ID) for t in tokens]
-    obj = {
-        "manifest": manifest(),
-        "public_key": point_hex(keys.joint_public_key(dealings)),
-        "threshold": threshold,
-        "trustees": [{"index": i, "name": f"Người giữ khóa {i}",
-                      "public_share": point_hex(keys.public_share(dealings, i))}
-                     for i in range(1, trustees + 1)],
-        "dealers": [dealing.to_json()],
-        "credentials": sorted(point_hex(public_credential(x)) for x in secrets),
-        "server_key": SERVER_KEY,
-    }
+    credentials = [point_hex(public_credential(derive_credential(t, ROUND_ID))) for t in tokens]
+    obj = election_object(manifest(), threshold, [dealing.to_json()],
+                          [f"Người giữ khóa {i}" for i in range(1, trustees + 1)],
+                          credentials, SERVER_KEY)
     return obj, tokens
 
 

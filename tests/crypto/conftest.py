@@ -9,6 +9,7 @@ from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import public_credential
 from voting.crypto.codec import point_hex
 from voting.crypto.drbg import TestRng
+from voting.crypto.election import election_object
 from voting.crypto.election import parse_election
 
 
@@ -29,20 +30,12 @@ def make_election(contests: list[dict], rules: list[dict] | None = None, voters:
     """Return (election, secrets, shares) built from a deterministic stream."""
     rng = TestRng(seed)
     dealing = keys.deal(threshold, trustees, rng=rng)
-    dealings = [(dealing.commitments, dealing.proofs)]
     secrets = [derive_credential(bytes([i]) * 16, "round-1") for i in range(voters)]
-    obj = {
-        "manifest": {"version": 1, "conference": "Hội nghị", "round": "round-1",
-                     "title": "Vòng 1", "contests": contests, "rules": rules or []},
-        "public_key": point_hex(keys.joint_public_key(dealings)),
-        "threshold": threshold,
-        "trustees": [{"index": i, "name": f"T{i}",
-                      "public_share": point_hex(keys.public_share(dealings, i))}
-                     for i in range(1, trustees + 1)],
-        "dealers": [dealing.to_json()],
-        "credentials": sorted(point_hex(public_credential(x)) for x in secrets),
-        "server_key": "00" * 32,
-    }
+    manifest = {"version": 1, "conference": "Hội nghị", "round": "round-1",
+                "title": "Vòng 1", "contests": contests, "rules": rules or []}
+    obj = election_object(manifest, threshold, [dealing.to_json()],
+                          [f"T{i}" for i in range(1, trustees + 1)],
+                          [point_hex(public_credential(x)) for x in secrets], "00" * 32)
     return parse_election(obj), secrets, dealing.shares
 
 

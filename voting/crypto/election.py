@@ -15,11 +15,14 @@ from .codec import expect_object
 from .codec import expect_str
 from .codec import hex_bytes32
 from .codec import parse_point
+from .codec import point_hex
 from .errors import InvalidStructure
 from .hashing import canonical_json
 from .hashing import hash32
+from .keys import joint_public_key
 from .keys import MAX_TRUSTEES
 from .keys import parse_dealings
+from .keys import public_share
 from .manifest import Manifest
 from .manifest import PACKED_LIMIT
 from .manifest import parse_manifest
@@ -58,6 +61,25 @@ class Election:
             if t.index == index:
                 return t
         return None
+
+
+def election_object(manifest: dict, threshold: int, dealers: list[dict],
+                    trustee_names: list[str], credentials, server_key: str) -> dict:
+    """Assemble a round's election object (§5.3) from its parts: the joint
+    key and each trustee's public share follow from the dealers'
+    commitments, and the credentials (hex) are sorted."""
+    dealings = parse_dealings(dealers, threshold)
+    return {
+        "manifest": manifest,
+        "public_key": point_hex(joint_public_key(dealings)),
+        "threshold": threshold,
+        "trustees": [{"index": i, "name": name,
+                      "public_share": point_hex(public_share(dealings, i))}
+                     for i, name in enumerate(trustee_names, start=1)],
+        "dealers": dealers,
+        "credentials": sorted(credentials),
+        "server_key": server_key,
+    }
 
 
 def fingerprint(election_obj: dict) -> bytes:

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..crypto.election import election_object
 from ..crypto.election import fingerprint
 from ..crypto.hashing import canonical_json
 from ..crypto.manifest import parse_manifest
@@ -176,16 +177,10 @@ def open_round(session: Session, rnd: Round, keys_dir) -> None:
         .where(Credential.round_id == rnd.id, Card.is_revoked.is_(False))))
     if not credentials:
         raise Invalid("no ballot cards cover this round yet")
-    election_obj = {
-        "manifest": manifest_of(rnd),
-        "public_key": conference.public_key,
-        "threshold": conference.threshold,
-        "trustees": [{"index": t.index, "name": t.name, "public_share": t.public_share}
-                     for t in conference.trustees],
-        "dealers": json.loads(conference.dealers_json),
-        "credentials": credentials,
-        "server_key": server_public_key_hex(keys_dir),
-    }
+    election_obj = election_object(manifest_of(rnd), conference.threshold,
+                                   json.loads(conference.dealers_json),
+                                   [t.name for t in conference.trustees], credentials,
+                                   server_public_key_hex(keys_dir))
     try:
         parse_manifest(election_obj["manifest"])
     except Exception as exc:
