@@ -33,6 +33,7 @@ from voting.crypto.election import parse_election
 from voting.crypto.errors import InvalidEncoding
 from voting.crypto.group import decode_point
 from voting.crypto.group import mul_base
+from voting.crypto.group import os_rng
 from voting.crypto.hashing import canonical_json
 from voting.crypto.hashing import hash32
 from voting.crypto.hashing import hash_scalar
@@ -212,6 +213,17 @@ INVALID_CHOICES = [
     ("three where max = 2", [[0], [0], [0], [0], [0, 1, 2]]),
     ("duplicate index", [[0], [0], [0], [0], [1, 1]]),
 ]
+
+
+def random_election(voters: int) -> tuple[dict, list[bytes], dict[int, int]]:
+    """A fresh election over the vectors' manifest with OS-random keys and
+    cards (for tests, not vectors): (election object, tokens, shares)."""
+    dealing = keys.deal(2, 3)
+    tokens = [os_rng(16) for _ in range(voters)]
+    credentials = [point_hex(public_credential(derive_credential(t, ROUND_ID))) for t in tokens]
+    obj = election_object(manifest(), 2, [dealing.to_json()],
+                          [f"Trustee {i}" for i in (1, 2, 3)], credentials, SERVER_KEY)
+    return obj, tokens, dealing.shares
 
 
 def ballot_vectors(obj: dict, tokens: list[bytes]) -> list[dict]:

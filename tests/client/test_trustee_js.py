@@ -32,8 +32,6 @@ from voting.crypto import group
 from voting.crypto import keys
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
-from voting.crypto.ballot import public_credential
-from voting.crypto.codec import point_hex
 from voting.crypto.codec import scalar_hex
 from voting.crypto.election import parse_election
 from voting.crypto.errors import InvalidProof
@@ -47,9 +45,8 @@ from voting.services import ceremony
 
 from ..conftest import skip_unless
 from ..factories import make_conference
-from .make_vectors import manifest
+from .make_vectors import random_election
 from .make_vectors import ROUND_ID
-from .make_vectors import SERVER_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
@@ -197,22 +194,11 @@ CHOICES = [[[0], [0], [1], [2], [0, 1]], [[0], [], [1], [2], [4]], [[1], [1], []
 @pytest.fixture(scope="module")
 def tallied():
     """A Python election with three ballots and its tally; (election, shares, tally)."""
-    dealing = keys.deal(2, 3)
-    dealings = [(dealing.commitments, dealing.proofs)]
-    tokens = [secrets.token_bytes(16) for _ in CHOICES]
-    obj = {"manifest": manifest(), "public_key": point_hex(keys.joint_public_key(dealings)),
-           "threshold": 2,
-           "trustees": [{"index": i, "name": f"Trustee {i}",
-                         "public_share": point_hex(keys.public_share(dealings, i))}
-                        for i in (1, 2, 3)],
-           "dealers": [dealing.to_json()],
-           "credentials": sorted(point_hex(public_credential(derive_credential(t, ROUND_ID)))
-                                 for t in tokens),
-           "server_key": SERVER_KEY}
+    obj, tokens, shares = random_election(len(CHOICES))
     election = parse_election(obj)
     ballots = [encrypt_ballot(election, c, derive_credential(t, ROUND_ID))
                for t, c in zip(tokens, CHOICES, strict=True)]
-    return election, dealing.shares, tally_ballots(election, ballots)
+    return election, shares, tally_ballots(election, ballots)
 
 
 def js_partial(election, tally, index: int, share: int) -> dict:

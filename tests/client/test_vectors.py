@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from voting.crypto import keys
 from voting.crypto.ballot import ballot_hash
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import public_credential
@@ -35,10 +34,9 @@ from voting.crypto.proofs import schnorr_sign
 from ..conftest import IN_CI
 from ..conftest import skip_unless
 from .make_vectors import make_vectors
-from .make_vectors import manifest
+from .make_vectors import random_election
 from .make_vectors import render
 from .make_vectors import ROUND_ID
-from .make_vectors import SERVER_KEY
 from .make_vectors import VECTORS_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,33 +74,13 @@ def test_bundled_client_reproduces_the_vectors():
     assert "# fail 0" in proc.stdout
 
 
-def random_election(voters: int) -> tuple[dict, list[bytes]]:
-    """A fresh election over the vectors' manifest, with OS-random keys and cards."""
-    dealing = keys.deal(2, 3)
-    dealings = [(dealing.commitments, dealing.proofs)]
-    tokens = [os_rng(16) for _ in range(voters)]
-    obj = {
-        "manifest": manifest(),
-        "public_key": point_hex(keys.joint_public_key(dealings)),
-        "threshold": 2,
-        "trustees": [{"index": i, "name": f"Trustee {i}",
-                      "public_share": point_hex(keys.public_share(dealings, i))}
-                     for i in (1, 2, 3)],
-        "dealers": [dealing.to_json()],
-        "credentials": sorted(point_hex(public_credential(derive_credential(t, ROUND_ID)))
-                              for t in tokens),
-        "server_key": SERVER_KEY,
-    }
-    return obj, tokens
-
-
 @pytest.fixture(scope="module")
 def js_ballots():
     """(election, tokens, ballots made by the bundled client with OS randomness)."""
     if (NODE is None or not BUNDLE.is_file()) and not IN_CI:
         pytest.skip("needs `node` on PATH and the bundle voting/static/dist/ballot.js")
     # One more card than ballots: a published credential that never votes.
-    obj, tokens = random_election(len(CHOICES) + 1)
+    obj, tokens, _ = random_election(len(CHOICES) + 1)
     voters = [{"token": t.hex(), "choices": c}
               for t, c in zip(tokens[:len(CHOICES)], CHOICES, strict=True)]
     request = {"election": obj, "voters": voters}

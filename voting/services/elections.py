@@ -8,6 +8,7 @@ worker rebuilds the same value from the same row.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from ..crypto.election import Election
@@ -18,8 +19,6 @@ from .errors import RoundNotOpen
 
 @lru_cache(maxsize=32)
 def _parse(fingerprint: str, election_json: str) -> Election:
-    import json
-
     election = parse_election(json.loads(election_json))
     if election.fingerprint.hex() != fingerprint:
         raise RuntimeError("stored fingerprint does not match the stored election")
