@@ -29,6 +29,10 @@ def main(argv=None) -> int:
     report = verify_record(args.record, workers=max(1, args.workers), progress=progress)
     for line in report.lines():
         print(line)
+    if report.counts is not None:
+        print("Counts verified (check 17):")
+        for line in report.count_lines():
+            print(line)
     elapsed = time.perf_counter() - started
     verdict = "VALID: every check passed" if report.ok else "INVALID: see the failed checks"
     print(f"{verdict} ({report.ballots} ballots, {elapsed:.1f} s)")

@@ -44,7 +44,8 @@ VECTORS_PATH = Path(__file__).with_name("vectors.json")
 P = 2**255 - 19
 
 ROUND_ID = "hội-nghị-2026/vòng-1"
-SERVER_KEY = "5e" * 32
+#: The record-signing key must be a valid group element (§5.3): any fixed one.
+SERVER_KEY = point_hex(mul_base(0x5E5E))
 
 
 def token(label: str) -> bytes:

@@ -11,6 +11,7 @@ from voting.crypto.codec import point_hex
 from voting.crypto.drbg import TestRng
 from voting.crypto.election import election_object
 from voting.crypto.election import parse_election
+from voting.crypto.group import mul_base
 
 
 def agree_contest(cid: str) -> dict:
@@ -35,7 +36,8 @@ def make_election(contests: list[dict], rules: list[dict] | None = None, voters:
                 "title": "Vòng 1", "contests": contests, "rules": rules or []}
     obj = election_object(manifest, threshold, [dealing.to_json()],
                           [f"T{i}" for i in range(1, trustees + 1)],
-                          [point_hex(public_credential(x)) for x in secrets], "00" * 32)
+                          [point_hex(public_credential(x)) for x in secrets],
+                          point_hex(mul_base(0x5E5E)))
     return parse_election(obj), secrets, dealing.shares
 
 

@@ -186,12 +186,34 @@ def parse_ballot(election: Election, obj) -> Ballot:
     return Ballot(obj, credential, contests, signature)
 
 
+def read_ciphertexts(election: Election, obj) -> list[list[Ciphertext]]:
+    """A ballot's ciphertexts alone, one list per contest, read as strictly
+    as :func:`parse_ballot` reads them but regardless of its other fields:
+    the verifier sums and compares them even when the rest is malformed.
+
+    :raises CryptoError: they do not have the manifest's shape or a point
+        is not valid.
+    """
+    if not isinstance(obj, dict):
+        raise InvalidStructure("ballot: expected an object")
+    contests = election.manifest.contests
+    items = expect_list(obj.get("contests"), "ballot.contests", len(contests))
+    return [list(_read_contest_ciphertexts(item, contest, f"ballot contest {i}"))
+            for i, (item, contest) in enumerate(zip(items, contests, strict=True))]
+
+
+def _read_contest_ciphertexts(obj, contest: Contest, what: str) -> tuple[Ciphertext, ...]:
+    if not isinstance(obj, dict):
+        raise InvalidStructure(f"{what}: expected an object")
+    items = expect_list(obj.get("ciphertexts"), f"{what}.ciphertexts", contest.tally_entries())
+    return tuple(Ciphertext.from_json(ct, what) for ct in items)
+
+
 def _parse_contest(obj, contest: Contest, i: int) -> ContestBallot:
     what = f"ballot contest {i}"
     expect_object(obj, {"ciphertexts", "proofs", "range_proof"}, what)
     n = contest.tally_entries()
-    cts = tuple(Ciphertext.from_json(ct, what)
-                for ct in expect_list(obj["ciphertexts"], f"{what}.ciphertexts", n))
+    cts = _read_contest_ciphertexts(obj, contest, what)
     if contest.encoding == "packed":
         branches = len(contest.selection_sets())
         proofs = tuple(CompactProof.from_json(p, branches, what)

@@ -13,7 +13,6 @@ from .codec import expect_int
 from .codec import expect_list
 from .codec import expect_object
 from .codec import expect_str
-from .codec import hex_bytes32
 from .codec import parse_point
 from .codec import point_hex
 from .errors import InvalidStructure
@@ -132,5 +131,5 @@ def parse_election(obj) -> Election:
         dealings=parse_dealings(obj["dealers"], threshold),
         credentials=frozenset(credential_list),
         credential_list=credential_list,
-        server_key=hex_bytes32(obj["server_key"]),
+        server_key=parse_point(obj["server_key"]),
     )

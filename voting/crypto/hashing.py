@@ -46,24 +46,32 @@ def hash_scalar(tag: str, *items: bytes) -> int:
 def canonical_json(value) -> bytes:
     """Serialise ``value`` as canonical JSON (§3.2).
 
-    Sorted keys, no insignificant whitespace, UTF-8, integers only.
+    Sorted keys, no insignificant whitespace, UTF-8, integers only, each in
+    [-2^53, 2^53]; ``True`` and ``False`` are JSON booleans, never integers.
 
-    :raises TypeError: on floats or values JSON cannot represent.
+    :raises TypeError: on floats, integers out of range or values JSON
+        cannot represent.
     :raises UnicodeEncodeError: on strings with lone surrogates.
     """
-    _refuse_floats(value)
+    _check_numbers(value)
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
         allow_nan=False,
     ).encode()
 
 
-def _refuse_floats(value) -> None:
+#: The largest magnitude of an integer in canonical JSON (§3.2).
+MAX_JSON_INT = 2**53
+
+
+def _check_numbers(value) -> None:
     if isinstance(value, float):
         raise TypeError("canonical JSON carries integers only")
+    if type(value) is int and not -MAX_JSON_INT <= value <= MAX_JSON_INT:
+        raise TypeError("canonical JSON integers lie in [-2^53, 2^53]")
     if isinstance(value, dict):
         for v in value.values():
-            _refuse_floats(v)
+            _check_numbers(v)
     elif isinstance(value, list):
         for v in value:
-            _refuse_floats(v)
+            _check_numbers(v)

@@ -6,6 +6,7 @@ refused here, so the server and the verifier agree on one meaning.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -80,7 +81,7 @@ def parse_manifest(obj) -> Manifest:
         raise InvalidStructure("manifest: unsupported version")
     expect_str(obj["conference"], "manifest.conference")
     expect_str(obj["title"], "manifest.title")
-    round_id = expect_str(obj["round"], "manifest.round", 200)
+    round_id = _expect_id(obj["round"], "manifest.round", 200)
     items = expect_list(obj["contests"], "manifest.contests")
     if not 0 < len(items) <= MAX_CONTESTS:
         raise InvalidStructure("manifest: 1 to 200 contests")
@@ -95,6 +96,15 @@ def parse_manifest(obj) -> Manifest:
     return Manifest(obj, round_id, contests, rules)
 
 
+def _expect_id(value, what: str, max_len: int = 100) -> str:
+    """An id: a non-empty string of at most ``max_len`` code points, in
+    Unicode normalisation form C, compared code point by code point (§5.1)."""
+    expect_str(value, what, max_len)
+    if not unicodedata.is_normalized("NFC", value):
+        raise InvalidStructure(f"{what}: an id must be in Unicode normalisation form C")
+    return value
+
+
 def _parse_contest(obj, i: int) -> Contest:
     what = f"contest {i}"
     expect_object(obj, {"id", "title", "options", "min", "max", "encoding"}, what)
@@ -106,14 +116,14 @@ def _parse_contest(obj, i: int) -> Contest:
     for j, opt in enumerate(options):
         expect_object(opt, {"id", "title"}, f"{what}.option {j}")
         expect_str(opt["title"], f"{what}.option {j}.title")
-        ids.append(expect_str(opt["id"], f"{what}.option {j}.id", 100))
+        ids.append(_expect_id(opt["id"], f"{what}.option {j}.id"))
     if len(set(ids)) != len(ids):
         raise InvalidStructure(f"{what}: option ids must be distinct")
     low = expect_int(obj["min"], f"{what}.min", 0, len(ids))
     high = expect_int(obj["max"], f"{what}.max", max(low, 1), len(ids))
     if obj["encoding"] not in ENCODINGS:
         raise InvalidStructure(f"{what}: encoding must be one of {ENCODINGS}")
-    contest = Contest(expect_str(obj["id"], f"{what}.id", 100), tuple(ids), low, high,
+    contest = Contest(_expect_id(obj["id"], f"{what}.id"), tuple(ids), low, high,
                       obj["encoding"])
     if contest.encoding == "packed" and len(ids) > 4:
         raise InvalidStructure(f"{what}: a packed contest has at most 4 options")

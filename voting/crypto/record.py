@@ -11,17 +11,17 @@ import json
 import zipfile
 from collections.abc import Iterator
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .errors import InvalidProof
+from .election import fingerprint as election_fingerprint
 from .hashing import canonical_json
 from .hashing import hash32
 from .hashing import u64
+from .signature import verify_ed25519
 
 BOARD = "board.jsonl"
 SIGNATURE = "signature.json"
+MEMBERS = (BOARD, SIGNATURE)
 
 
 def record_digest(fingerprint: bytes, head: bytes, count: int) -> bytes:
@@ -39,12 +39,11 @@ def sign_record(key: Ed25519PrivateKey, fingerprint: bytes, head: bytes, count: 
 
 def check_record_signature(server_key: bytes, fingerprint: bytes, head: bytes, count: int,
                            signature: bytes) -> None:
-    """:raises InvalidProof: if the Ed25519 signature does not verify."""
-    try:
-        Ed25519PublicKey.from_public_bytes(server_key).verify(
-            signature, record_digest(fingerprint, head, count))
-    except (InvalidSignature, ValueError) as exc:
-        raise InvalidProof("record signature does not verify") from exc
+    """Verify the record signature by the strict rule of §13.
+
+    :raises CryptoError: if the key, R or S is not valid, or it does not verify.
+    """
+    verify_ed25519(server_key, record_digest(fingerprint, head, count), signature)
 
 
 def write_record(path, lines, key: Ed25519PrivateKey) -> bytes:
@@ -54,21 +53,37 @@ def write_record(path, lines, key: Ed25519PrivateKey) -> bytes:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         with zf.open(BOARD, "w") as out:
             for line in lines:
-                if count == 0:
-                    fingerprint = bytes.fromhex(json.loads(line)["body"]["fingerprint"])
+                if count == 0:  # the setup event: its election's fingerprint (§14.4)
+                    fingerprint = election_fingerprint(json.loads(line)["body"]["election"])
                 out.write(line + b"\n")
                 head, count = hash32("event", line), count + 1
         zf.writestr(SIGNATURE, canonical_json(sign_record(key, fingerprint, head, count)))
     return head
 
 
-def read_lines(path) -> Iterator[bytes]:
-    """Stream the board's lines (without the newline) from a record zip."""
-    with zipfile.ZipFile(path) as zf, zf.open(BOARD) as f:
-        for line in f:
-            yield line.rstrip(b"\n")
+def container_problems(path) -> list[str]:
+    """What makes the zip at ``path`` other than exactly the two members of
+    §13, each named once (empty when it is exact).
 
-
-def read_signature(path) -> dict:
+    :raises zipfile.BadZipFile: if it is not a readable zip.
+    """
     with zipfile.ZipFile(path) as zf:
-        return json.loads(zf.read(SIGNATURE))
+        names = [info.filename for info in zf.infolist()]
+    problems = [f"member {name!r} appears {names.count(name)} times"
+                for name in MEMBERS if names.count(name) != 1]
+    problems += [f"unexpected member {name!r}" for name in dict.fromkeys(names)
+                 if name not in MEMBERS]
+    return problems
+
+
+def read_lines(path) -> Iterator[bytes]:
+    """Stream the board's lines from a record zip, each with its ``\n``
+    (the last one may lack it: the caller checks)."""
+    with zipfile.ZipFile(path) as zf, zf.open(BOARD) as f:
+        yield from f
+
+
+def read_signature(path) -> bytes:
+    """The bytes of ``signature.json``."""
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(SIGNATURE)

@@ -45,6 +45,17 @@ def tally_to_json(tally: Tally) -> list:
     return [[ct.to_json() for ct in row] for row in tally]
 
 
+def parse_tally(election: Election, obj) -> Tally:
+    """Decode a published tally of a round with ballots: the manifest's
+    shape, every point valid (§2.2; the identity only occurs in a round
+    without ballots, which is never decoded, §11.5)."""
+    contests = election.manifest.contests
+    rows = expect_list(obj, "tally", len(contests))
+    return [[Ciphertext.from_json(ct, f"tally[{i}]")
+             for ct in expect_list(row, f"tally[{i}]", contest.tally_entries())]
+            for i, (row, contest) in enumerate(zip(rows, contests, strict=True))]
+
+
 def _context(election: Election, index: int, contest: int, entry: int):
     return (election.fingerprint, election.public_key, u32(index), u32(contest), u32(entry))
 
