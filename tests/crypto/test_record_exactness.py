@@ -450,3 +450,51 @@ def test_the_server_key_is_validated_as_a_point(rnd, tmp_path):
     assert {3, 6} <= failing(report) and 5 not in failing(report)
     report = _election_edit(rnd, tmp_path, lambda e: e.update(server_key=point_hex(mul_base(3))))
     assert 6 not in failing(report) and 3 in failing(report)
+
+
+def test_voting_verify_prints_only_pass_or_fail_and_the_counts(rnd, tmp_path, capsys):
+    from voting.verify import main
+
+    assert main([str(signed(tmp_path, events(rnd), rnd.server_key)), "--quiet",
+                 "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("PASS") == len(CHECKS) and "Counts verified" in out
+    assert "  c: o0 2, o1 1, o2 0" in out
+    evs = events(rnd)
+    first(evs, "close")["body"]["bases"]["issued"] = 3
+    assert main([str(signed(tmp_path, evs, rnd.server_key, name="bad.zip")), "--quiet",
+                 "--workers", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "[14] FAIL" in out and "SKIP" not in out and "INVALID" in out
+
+
+def test_a_non_canonical_ballot_line_is_still_checked_as_a_ballot(rnd, tmp_path):
+    lines = lines_of(rnd)
+    i = next(k for k, e in enumerate(rnd.events) if e["type"] == "ballot")
+    spaced = lines[i].replace(b'{"ballot":', b'{ "ballot":', 1)
+    lines[i] = spaced
+    report = verify_record(signed_lines(tmp_path, relink_lines(lines, i), rnd.server_key),
+                           workers=1)
+    assert failing(report) == {1}, report.lines()
+    assert report.failures[1] == [f"event {i}: not in canonical JSON"]
+    assert report.ballots == len(CHOICES)
+    lines[i] = spaced.replace(b'"fingerprint":"', b'"fingerprint":"00', 1)
+    report = verify_record(signed_lines(tmp_path, relink_lines(lines, i), rnd.server_key,
+                                        name="b.zip"), workers=1)
+    assert {1, 8} <= failing(report)
+
+
+def test_worker_processes_reach_the_same_verdicts(rnd, tmp_path):
+    """Ballots go to worker processes in batches; the verdicts, check by
+    check, are those of the single-process pass."""
+    evs = events(rnd)
+    bad = first(evs, "ballot")
+    bad["body"]["ballot"]["fingerprint"] = "cd" * 32
+    lines = lines_of(rnd)
+    lines[3] = lines[3].replace(b'{"ballot":', b'{ "ballot":', 1)
+    paths = [signed(tmp_path, evs, rnd.server_key, name="a.zip"),
+             signed_lines(tmp_path, relink_lines(lines, 3), rnd.server_key, name="b.zip"),
+             signed(tmp_path, events(rnd), rnd.server_key, name="c.zip")]
+    for path in paths:
+        one, two = verify_record(path, workers=1), verify_record(path, workers=2)
+        assert one.failures == two.failures and one.ballots == two.ballots

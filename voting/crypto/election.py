@@ -105,7 +105,7 @@ def parse_election(obj) -> Election:
     """Validate the election object's structure and encodings.
 
     Points are validated; the key material's consistency (proofs, shares)
-    is checked by the verifier (checks V5–V7), not here.
+    is checked by the verifier (PROTOCOL.md §14, check 6), not here.
 
     :raises CryptoError: on any malformed part.
     """

@@ -265,9 +265,12 @@ class _Pass:
             header.problems.append(str(exc))
             return
         header.seq, header.parent, header.type = event["seq"], event["parent"], event["type"]
+        if event["type"] == "ballot" and scan.election is not None:
+            self.batch.append((index, line, not self.closed))  # e.g. a non-canonical line
+            return
         header.problems += line_problems(event, line)
         if event["type"] == "ballot":  # no election to check it against
-            self.scan.ballots.append(BallotFacts(index, not self.closed, format=(
+            scan.ballots.append(BallotFacts(index, not self.closed, format=(
                 "not evaluated: no valid election object")))
             return
         if event["type"] == "close":
