@@ -103,3 +103,11 @@ def test_a_partial_decryption_with_the_wrong_share_is_rejected(small):
     index, rows = parse_partial(election, partial_decrypt(election, tally, 1, shares[2]))
     with pytest.raises(InvalidProof):
         verify_partial(election, tally, index, rows)
+
+
+def test_booleans_are_not_trustee_numbers(small):
+    election = small[0]
+    assert election.trustee(1) is not None and election.trustee(True) is None
+    for threshold, trustees in ((True, 3), (2, True), (1, 1.0)):
+        with pytest.raises(ValueError):
+            keys.deal(threshold, trustees)

@@ -57,7 +57,7 @@ class Election:
 
     def trustee(self, index: int) -> Trustee | None:
         for t in self.trustees:
-            if t.index == index:
+            if type(index) is int and t.index == index:
                 return t
         return None
 

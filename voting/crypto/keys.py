@@ -55,7 +55,8 @@ def deal(threshold: int, trustees: int, dealer: int = 0, rng: Rng = group.os_rng
     The coefficients exist only inside this call; callers keep ``shares``
     only long enough to hand each to its trustee.
     """
-    if not 1 <= threshold <= trustees <= MAX_TRUSTEES:
+    if (type(threshold) is not int or type(trustees) is not int
+            or not 1 <= threshold <= trustees <= MAX_TRUSTEES):
         raise ValueError("need 1 <= threshold <= trustees <= 32")
     coefficients = [group.random_scalar(rng) for _ in range(threshold)]
     commitments = tuple(group.mul_base(a) for a in coefficients)
