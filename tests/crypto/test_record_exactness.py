@@ -498,3 +498,78 @@ def test_worker_processes_reach_the_same_verdicts(rnd, tmp_path):
     for path in paths:
         one, two = verify_record(path, workers=1), verify_record(path, workers=2)
         assert one.failures == two.failures and one.ballots == two.ballots
+
+
+# --- what an outside verifier found in the first version of this pass -------------------
+
+@pytest.mark.parametrize("kind", [b"[]", b"{}", b"1", b"null"])
+def test_a_type_that_is_not_a_string_is_unreadable(rnd, tmp_path, kind):
+    lines = lines_of(rnd)
+    lines[1] = lines[1].replace(b'"type":"open"', b'"type":' + kind)
+    report = verify_record(signed_lines(tmp_path, relink_lines(lines, 1), rnd.server_key),
+                           workers=1)
+    assert failing(report) == ALL
+
+
+def test_a_negative_seq_is_unreadable(rnd, tmp_path):
+    lines = lines_of(rnd)
+    lines[1] = lines[1].replace(b'"seq":1', b'"seq":-1')
+    report = verify_record(signed_lines(tmp_path, relink_lines(lines, 1), rnd.server_key),
+                           workers=1)
+    assert failing(report) == ALL
+
+
+@pytest.mark.parametrize("encode", [
+    lambda line: b"\xef\xbb\xbf" + line,  # a UTF-8 byte-order mark
+    lambda line: line.decode().encode("utf-16"),
+])
+def test_a_line_that_is_not_plain_utf8_json_is_unreadable(rnd, tmp_path, encode):
+    lines = lines_of(rnd)
+    lines[1] = encode(lines[1])
+    report = verify_record(signed_lines(tmp_path, relink_lines(lines, 1), rnd.server_key),
+                           workers=1)
+    assert failing(report) == ALL
+
+
+def test_check_10_fails_on_a_ballot_whose_body_is_malformed(rnd, tmp_path):
+    evs = events(rnd)
+    first(evs, "ballot")["body"]["tracker"] = "XYZ"
+    report = verify(tmp_path, evs, rnd.server_key)
+    assert {1, 8, 10} <= failing(report)
+    assert report.failures[10][0].endswith("not evaluated: the event's body is malformed")
+
+
+def test_outcomes_beyond_the_json_range_fail_check_18_without_a_crash(tmp_path):
+    valid = dict(PER_UNIT, contests=["a"], option="agree", base="valid")
+    built = build_round([agree_contest("a")], [valid], [[[0]], [[1]]])
+    evs = copy.deepcopy(built.events)
+    evs[-1]["body"]["counts"] = [[2**53, 1]]
+    report = verify(tmp_path, evs, built.server_key)
+    assert {17, 18} <= failing(report)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_members_are_stored_or_deflated(rnd, tmp_path, compression):
+    src = signed(tmp_path, events(rnd), rnd.server_key)
+    path = tmp_path / "c.zip"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", compression) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))
+    report = verify_record(path, workers=1)
+    assert failing(report) == ALL and "stored nor deflated" in report.failures[1][0]
+
+
+def test_a_corrupt_deflate_stream_is_unreadable(rnd, tmp_path):
+    data = bytearray(signed(tmp_path, events(rnd), rnd.server_key).read_bytes())
+    mid = data.index(b"board.jsonl") + 200  # inside the compressed board
+    data[mid:mid + 40] = bytes(40)
+    path = tmp_path / "corrupt.zip"
+    path.write_bytes(bytes(data))
+    report = verify_record(path, workers=1)
+    assert failing(report) == ALL
+
+
+def test_year_zero_does_not_exist(rnd, tmp_path):
+    evs = events(rnd)
+    first(evs, "open")["body"]["at"] = "0000-01-15T09:00Z"
+    assert failing(verify(tmp_path, evs, rnd.server_key)) == {1}

@@ -37,10 +37,3 @@ ZERO = Ciphertext(group.IDENTITY, group.IDENTITY)
 def encrypt(m: int, r: int, key: bytes) -> Ciphertext:
     """Encrypt the integer ``m`` under ``key`` with randomness ``r`` (non-zero)."""
     return Ciphertext(group.mul_base(r), group.add(group.mul_base(m), group.mul(r, key)))
-
-
-def sum_ciphertexts(cts) -> Ciphertext:
-    total = ZERO
-    for ct in cts:
-        total = total + ct
-    return total

@@ -42,7 +42,7 @@ def read_event(line: bytes) -> dict:
         and a known ``type`` with an object ``body``.
     """
     try:
-        event = json.loads(line)
+        event = json.loads(line.decode("utf-8"))  # UTF-8 only; a BOM is not JSON
         canonical_json(event)  # refuses floats, big integers, lone surrogates
     except (ValueError, TypeError) as exc:
         raise InvalidStructure(f"not readable JSON: {exc}") from exc
@@ -50,7 +50,7 @@ def read_event(line: bytes) -> dict:
     expect_int(event["seq"], "seq")
     if not isinstance(event["parent"], str):
         raise InvalidStructure("parent: expected a string")
-    if event["type"] not in BODY_KEYS:
+    if not isinstance(event["type"], str) or event["type"] not in BODY_KEYS:
         raise InvalidStructure("unknown event type")
     if not isinstance(event["body"], dict):
         raise InvalidStructure("body: expected an object")

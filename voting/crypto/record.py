@@ -76,14 +76,27 @@ def container_problems(path) -> list[str]:
     return problems
 
 
+def _open_member(zf: zipfile.ZipFile, name: str):
+    """Open a member that §13 allows: stored or deflated, not encrypted.
+
+    :raises zipfile.BadZipFile: otherwise.
+    """
+    info = zf.getinfo(name)
+    if info.flag_bits & 0x1:
+        raise zipfile.BadZipFile(f"member {name!r} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise zipfile.BadZipFile(f"member {name!r} is neither stored nor deflated")
+    return zf.open(info)
+
+
 def read_lines(path) -> Iterator[bytes]:
-    """Stream the board's lines from a record zip, each with its ``\n``
+    """Stream the board's lines from a record zip, each with its newline
     (the last one may lack it: the caller checks)."""
-    with zipfile.ZipFile(path) as zf, zf.open(BOARD) as f:
+    with zipfile.ZipFile(path) as zf, _open_member(zf, BOARD) as f:
         yield from f
 
 
 def read_signature(path) -> bytes:
     """The bytes of ``signature.json``."""
-    with zipfile.ZipFile(path) as zf:
-        return zf.read(SIGNATURE)
+    with zipfile.ZipFile(path) as zf, _open_member(zf, SIGNATURE) as f:
+        return f.read()

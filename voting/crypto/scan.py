@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -190,7 +191,9 @@ def _check_batch(batch: list[tuple[int, bytes, bool]]):
             if event["type"] != "ballot":
                 header.problems.append("header does not match the event")
             elif body_problem(event):
-                facts = BallotFacts(index, before_close, format="the event's body is malformed")
+                malformed = "the event's body is malformed"
+                facts = BallotFacts(index, before_close, format=malformed,
+                                    tracker=f"not evaluated: {malformed}")
             else:
                 facts = ballot_facts(election, index, event["body"], before_close)
                 if before_close and facts.ciphertexts is not None:
@@ -237,7 +240,8 @@ class _Pass:
             for index, raw in enumerate(read_lines(path)):
                 scan.newline_missing = not raw.endswith(b"\n")
                 self.line(index, raw[:-1] if raw.endswith(b"\n") else raw)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError,
+                NotImplementedError, zlib.error) as exc:
             scan.unreadable = f"cannot read the record: {exc}"
         finally:
             try:

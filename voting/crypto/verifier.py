@@ -123,7 +123,7 @@ def _setup(scan: Scan) -> dict:
 
 def _signature_object(scan: Scan) -> dict:
     """signature.json, canonical, with exactly its three typed fields (§13)."""
-    obj = json.loads(scan.signature_json)
+    obj = json.loads(scan.signature_json.decode("utf-8"))
     expect_object(obj, {"head", "events", "signature"}, "signature.json")
     hex_bytes32(obj["head"])
     if type(obj["events"]) is not int or not 0 <= obj["events"] <= 2**53:
@@ -133,6 +133,16 @@ def _signature_object(scan: Scan) -> dict:
     if canonical_json(obj) != scan.signature_json:
         raise CryptoError("signature.json is not in canonical JSON")
     return obj
+
+
+def _same_json(computed, published) -> bool:
+    """Equal as JSON values, type for type (``true`` is not ``1``, §3.2). A
+    computed value canonical JSON cannot carry (an integer past 2^53) equals
+    nothing published."""
+    try:
+        return canonical_json(computed) == canonical_json(published)
+    except TypeError:
+        return False
 
 
 # --- the checks ----------------------------------------------------------------
@@ -340,7 +350,7 @@ def check_15_encrypted_tally(v: Verification) -> list[str]:
     unreadable = [b.index for b in scan.ballots if b.before_close and b.alphas is None]
     if unreadable:
         raise NotEvaluated(f"the ciphertexts of event {unreadable[0]} are unreadable")
-    if canonical_json(tally_to_json(scan.ballot_sum)) != canonical_json(found[1]["ciphertexts"]):
+    if not _same_json(tally_to_json(scan.ballot_sum), found[1]["ciphertexts"]):
         return ["recorded tally is not the sum of the ballots"]
     return []
 
@@ -377,7 +387,7 @@ def check_17_counts(v: Verification) -> list[str]:
             counts = combine(election, v.published_tally, {i: valid[i] for i in named}, v.cast)
         except ValueError as exc:
             return [str(exc)]
-    if canonical_json(counts) != canonical_json(body["counts"]):
+    if not _same_json(counts, body["counts"]):
         return ["published counts differ from the decrypted tally"]
     return []
 
@@ -395,7 +405,7 @@ def check_18_rule_outcomes(v: Verification) -> list[str]:
     if [len(row) for row in counts] != shape:
         raise NotEvaluated("the published counts do not have the manifest's shape")
     outcomes = evaluate(election.manifest, counts, bases)
-    if canonical_json(outcomes) != canonical_json(body["outcomes"]):
+    if not _same_json(outcomes, body["outcomes"]):
         return ["recorded outcomes differ from the rules applied to the counts"]
     return []
 
