@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Verify election records from the command line (PROTOCOL.md §14):
+//
+//   npm run --silent verify -- record.zip [more.zip …] [--workers N] [--json]
+//
+// Prints the 18 checks as `[ n] PASS|FAIL  title` with failure details and
+// the verified counts, like voting-verify; --json prints one report a line
+// instead. Ballots are checked in N worker threads (default 2; 1 = this
+// thread). Exits 0 only when every check of every record passes.
+
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+import { countLines, reportLines, verifyRecord } from './checks.js';
+import { WorkerChecker } from './node-pool.js';
+import { LocalChecker } from './scan.js';
+import { readRecordZip } from './zip.js';
+
+function usage() {
+  process.stderr.write('usage: verify record.zip [more.zip …] [--workers N] [--json]\n');
+  process.exit(2);
+}
+
+async function main(argv) {
+  let workers = 2;
+  let json = false;
+  const paths = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json') json = true;
+    else if (argv[i] === '--workers') workers = Number(argv[++i]);
+    else if (argv[i].startsWith('--workers=')) workers = Number(argv[i].slice(10));
+    else if (argv[i] === '--quiet') continue;
+    else if (argv[i].startsWith('-')) usage();
+    else paths.push(argv[i]);
+  }
+  if (!paths.length || !Number.isInteger(workers) || workers < 1) usage();
+  let ok = true;
+  for (const path of paths) {
+    const started = performance.now();
+    let record;
+    try {
+      record = readRecordZip(new Uint8Array(readFileSync(path)));
+    } catch (err) {
+      record = { unreadable: `cannot read the record: ${err.message}` };
+    }
+    const checker = workers > 1 ? new WorkerChecker(workers) : new LocalChecker();
+    const report = await verifyRecord(record, checker);
+    ok &&= report.ok;
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ path, ...report })}\n`);
+      continue;
+    }
+    const out = reportLines(report);
+    if (report.counts) out.push('Counts verified (check 17):', ...countLines(report));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    out.push(`${report.ok ? 'VALID: every check passed' : 'INVALID: see the failed checks'} `
+      + `(${report.ballots} ballots, ${seconds} s)`);
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
+  process.stderr.write(`${err.stack || err}\n`);
+  process.exitCode = 2;
+});
