@@ -27,6 +27,9 @@ class Config:
         #: with several workers should point this at Redis.
         self.RATELIMIT_STORAGE_URI = os.environ.get("VOTING_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        #: A sliding window: a fixed one lets twice the limit through
+        #: around the end of each window.
+        self.RATELIMIT_STRATEGY = "moving-window"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         #: Cookies only over HTTPS when the public URL is HTTPS (behind TLS).

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import time
 
 import pytest
 from sqlalchemy import func
@@ -163,6 +164,28 @@ def test_floats_are_refused(client, opened):
     assert_refused(client, opened, raw, 422, "malformed_json")
 
 
+@pytest.mark.parametrize(("version", "code"), [
+    ("true", "invalid_structure"),   # Python holds True == 1: the parser must not
+    ("false", "invalid_structure"),
+    (str(2**53 + 1), "malformed_json"),  # beyond ±2^53 (§3.2), refused as JSON
+    (str(-(2**53) - 1), "malformed_json"),
+])
+def test_a_version_that_is_not_an_exact_integer_is_refused(client, opened, version, code):
+    raw = json.dumps(opened.ballot()).replace('"version": 1', f'"version": {version}')
+    assert f'"version": {version}' in raw
+    assert_refused(client, opened, raw, 422, code)
+
+
+def test_integers_beyond_two_to_the_53_are_refused_anywhere_in_the_body(client, opened):
+    ballot = opened.ballot()
+    raw = json.dumps(ballot)[:-1] + f', "pad": {2**53 + 1}}}'
+    response = assert_refused(client, opened, raw, 422, "malformed_json")
+    assert "2^53" in response.get_json()["error"]["message"]
+    # ±2^53 itself is valid JSON (the ballot parser then refuses the extra key)
+    assert_refused(client, opened, json.dumps(ballot)[:-1] + f', "pad": {2**53}}}', 422,
+                   "invalid_structure")
+
+
 def test_duplicate_keys_are_refused(client, opened):
     raw = json.dumps(opened.ballot()).replace('{"version": 1', '{"version": 1, "version": 1')
     assert_refused(client, opened, raw, 422, "malformed_json")
@@ -311,6 +334,15 @@ def test_reused_ciphertext_is_refused(client, opened):
     assert_refused(client, opened, second, 422, "copied_ciphertext")
 
 
+def test_alpha_repeated_within_one_ballot_is_refused(client, opened):
+    """Randomness drawn as one constant repeats α inside the ballot; its
+    proofs still verify, and §8.5 rule 6 refuses it without storing it."""
+    ballot = opened.ballot(card=0, rng=lambda n: bytes([7]) * n)
+    alphas = [ct["alpha"] for c in ballot["contests"] for ct in c["ciphertexts"]]
+    assert len(set(alphas)) == 1 < len(alphas)
+    assert_refused(client, opened, ballot, 422, "copied_ciphertext")
+
+
 def test_closed_round_refuses_ballots(client, opened, session):
     ballot = opened.ballot()
     rounds.close_round(session, session.get(Round, opened.round.id))
@@ -390,21 +422,33 @@ def test_credential_status_of_an_unknown_round(client, opened):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_cast_limit_is_generous_for_a_hall_behind_one_address(migrated_sqlite, tmp_path):
+def test_cast_limit_is_generous_for_a_hall_behind_one_address(migrated_sqlite, tmp_path,
+                                                              monkeypatch):
     """Every phone of a hall shares one address: 600 casts a minute from it
-    pass the limiter; only the 601st is refused."""
+    pass the limiter; only the 601st is refused. The window slides: 600
+    casts just before a fixed window's end and more just after it would all
+    pass a fixed window (twice the limit), but not this one."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     db = tmp_path / "limited.sqlite3"
     shutil.copy(migrated_sqlite, db)
     app = create_app({"TESTING": True, "VOTING_DATABASE_URL": f"sqlite:///{db}",
                       "VOTING_KEYS_DIR": str(tmp_path), "RATELIMIT_ENABLED": True})
     client = app.test_client()
     url = "/api/rounds/r-none/ballots"
+
+    def cast() -> int:
+        return client.post(url, data="{}", content_type="application/json").status_code
+
     try:
-        statuses = [client.post(url, data="{}", content_type="application/json").status_code
-                    for _ in range(600)]
+        statuses = [cast()]
+        clock[0] += 59.0
+        statuses += [cast() for _ in range(599)]
         assert set(statuses) == {404}
         response = client.post(url, data="{}", content_type="application/json")
         assert response.status_code == 429
         assert response.get_json()["error"]["code"] == "too_many_requests"
+        clock[0] += 2.0  # the first cast is now older than a minute: one more fits
+        assert [cast(), cast()] == [404, 429]
     finally:
         app.extensions["voting.engine"].dispose()
