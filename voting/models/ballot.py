@@ -6,7 +6,6 @@ from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import LargeBinary
 from sqlalchemy import String
-from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -25,8 +24,6 @@ class Ballot(Base):
     tracker: Mapped[str] = mapped_column(String(64), unique=True)
     #: The ballot's board event number.
     seq: Mapped[int] = mapped_column(Integer)
-    #: Canonical JSON of the ballot as cast.
-    body: Mapped[str] = mapped_column(Text)
     #: Its ciphertexts as alpha||beta, 64 bytes an entry, for the tally.
     blob: Mapped[bytes] = mapped_column(LargeBinary)
 

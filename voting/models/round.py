@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from ..errors import IllegalTransition
 from .base import Base
 from .conference import Conference
 from .conference import Unit
@@ -44,8 +45,6 @@ TRANSITIONS = {
     RoundState.CLOSED: {RoundState.PUBLISHED},
     RoundState.PUBLISHED: set(),
 }
-
-BASES = ("members", "present", "issued", "cast", "valid")
 
 
 class Round(Base):
@@ -103,8 +102,6 @@ class Round(Base):
 
         :raises IllegalTransition: for any other move.
         """
-        from ..services.errors import IllegalTransition
-
         if target not in TRANSITIONS[self.state]:
             raise IllegalTransition(self.state.value, target.value)
         self.state = target
