@@ -8,7 +8,7 @@ BUNDLE := voting/static/dist/ballot.js
 CATALOG := voting/translations/vi/LC_MESSAGES/messages
 JS_SRC := $(wildcard voting/static/src/*.js voting/static/src/*/*.js)
 
-.PHONY: run test lint bench build install clean i18n
+.PHONY: run test lint bench build install clean i18n mutation
 
 run: install build
 	$(BIN)/flask --app wsgi voting init-db
@@ -48,5 +48,20 @@ $(CATALOG).mo: $(CATALOG).po $(VENV)/.installed
 i18n: install
 	$(BIN)/python tools/i18n.py
 
+# Mutation testing of voting/crypto/ with mutmut (configured in pyproject's
+# [tool.mutmut]: only the fast crypto tests judge a mutant). Not part of
+# `make test`. Every run starts afresh, since mutmut would otherwise keep
+# earlier verdicts although the tests changed; MUTATION_JOBS workers (2).
+MUTATION_JOBS ?= 2
+
+mutation: $(VENV)/.mutation-installed
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/python tools/mutation_report.py
+
+$(VENV)/.mutation-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,mutation]'
+	@touch $@
+
 clean:
-	rm -rf $(VENV) node_modules voting/static/dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules voting/static/dist .pytest_cache .ruff_cache mutants
