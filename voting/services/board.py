@@ -82,6 +82,19 @@ def record_lines(session: Session, rnd: Round) -> Iterator[bytes]:
         yield line.encode()
 
 
+def has_tally(session: Session, rnd: Round) -> bool:
+    """Whether the round's board holds its tally event (§9.2: it follows close)."""
+    query = select(BoardEvent.seq).where(BoardEvent.round_id == rnd.id,
+                                         BoardEvent.kind == "tally").limit(1)
+    return session.scalar(query) is not None
+
+
+def board_bytes(session: Session, rnd: Round) -> bytes:
+    """The board as it stands, as the record's ``board.jsonl`` holds it (§13):
+    one canonical event per line, each line ending with a newline."""
+    return b"".join(line + b"\n" for line in record_lines(session, rnd))
+
+
 def export_record(session: Session, rnd: Round, keys_dir) -> bytes:
     """The round's signed record zip (PROTOCOL §13) as bytes."""
     if rnd.event_count == 0:

@@ -19,7 +19,10 @@ from flask import url_for
 from ..crypto.ballot import short_tracker
 from ..db import get_session
 from ..services import board_queries as queries
+from ..services.board import board_bytes
 from ..services.board import export_record
+from ..services.board import has_tally
+from ..services.errors import NotFound
 from ..services.results import round_result
 from . import qr
 from .security import public
@@ -85,6 +88,22 @@ def record(public_id: str):
     data = export_record(session, rnd, current_app.config["VOTING_KEYS_DIR"])
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=_record_name(rnd.public_id))
+
+
+@bp.get("/<public_id>/board.jsonl")
+@public
+def board_lines(public_id: str):
+    """The round's board as it stands, once its encrypted tally is on it: the
+    bytes of the record's ``board.jsonl`` (PROTOCOL §13), events after the
+    tally (partial decryptions, result) included. A trustee's browser
+    verifies it and recomputes the tally before decrypting (§14)."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    if not has_tally(session, rnd):
+        raise NotFound("this round has no encrypted tally yet")
+    response = Response(board_bytes(session, rnd), mimetype="application/x-ndjson")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _tracker(text: str) -> str:
