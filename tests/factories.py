@@ -87,11 +87,34 @@ def conference_cards(session, conference: Conference) -> list[Card]:
     return list(session.scalars(select(Card).where(Card.conference_id == conference.id)))
 
 
+def check_in(session, conference: Conference, present: int | None = None,
+             cards: int | None = None) -> None:
+    """Check-in at the door through the check-in service: the first
+    ``present`` delegates (all by default) marked present, and the first
+    ``cards`` of them (as many as are present by default) handed a card.
+    Closing a round needs cast ≤ issued ≤ present ≤ members."""
+    from voting.services import checkin
+
+    delegates = sorted(conference.delegates, key=lambda d: d.position)
+    present = len(delegates) if present is None else present
+    cards = present if cards is None else cards
+    assert cards <= present <= len(delegates), "check_in: cards ≤ present ≤ delegates"
+    for k, delegate in enumerate(delegates):
+        checkin.set_present(session, delegate, k < present)
+        checkin.set_card(session, delegate, k < cards)
+
+
 def make_open_round(session, conference: Conference, keys_dir, *, template: str = "advanced",
-                    cards: int = 5):
-    """A round over all units, with cards, opened. Returns (round, tokens)."""
+                    cards: int = 5, checked_in: bool = True):
+    """A round over all units, with cards, opened. Returns (round, tokens).
+
+    With ``checked_in``, as many delegates as there are cards (at most all
+    of them) are checked in with a card, so that the round can close once
+    they have voted."""
     rnd = rounds.create_round(session, conference, template, f"Vòng {template}")
     tokens = make_cards(session, conference, [rnd.id], cards)
+    if checked_in:
+        check_in(session, conference, min(cards, len(conference.delegates)))
     rounds.open_round(session, rnd, keys_dir)
     return rnd, tokens
 

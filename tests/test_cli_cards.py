@@ -130,8 +130,8 @@ def test_import_refuses_bad_files_and_changes_nothing(app, runner, offline_runne
         "serial 2 appears twice": good["cards"] + [good["cards"][1]],
         "appears twice in the file": [first, dict(good["cards"][1],
                                                   credentials=first["credentials"])],
-        "positive integer": [dict(first, serial=1.0)],
-        "positive integer ": [dict(first, serial=True)],
+        "not JSON: numbers must be integers": [dict(first, serial=1.0)],  # strict JSON
+        "positive integer": [dict(first, serial=True)],
         "exactly: serial, spare, credentials": [dict(first, owner="Nguyễn Văn A")],
         "non-empty": [dict(first, credentials={})],
         "not a credentials file": [],
@@ -156,6 +156,30 @@ def test_import_refuses_bad_files_and_changes_nothing(app, runner, offline_runne
                                                                 "cards": renumbered}))
     assert result.exit_code == 1 and "already registered" in result.output
     assert _credentials(app, conference_id) == imported
+
+
+@pytest.mark.parametrize(("where", "value", "why"), [
+    ("serial", True, "positive integer"), ("serial", False, "positive integer"),
+    ("serial", 2**53 + 1, "not JSON"), ("serial", -(2**53) - 1, "not JSON"),
+    ("spare", 0, "spare true or false"), ("spare", 1, "spare true or false"),
+    ("version", True, "not a credentials file"), ("version", 2**53 + 1, "not JSON"),
+])
+def test_import_refuses_inexact_json_types_and_changes_nothing(app, runner, offline_runner,
+                                                               drafts, tmp_path, where,
+                                                               value, why):
+    """Booleans are never serials or versions, integers never the spare
+    flag, and a JSON integer beyond ±2^53 makes the file unreadable."""
+    conference_id, round_ids = drafts
+    out = tmp_path / "cards"
+    assert _make(offline_runner, out, round_ids).exit_code == 0
+    document = json.loads((out / "credentials.json").read_text())
+    if where == "version":
+        document["version"] = value
+    else:
+        document["cards"][0][where] = value
+    result = _import(runner, conference_id, _bad_file(tmp_path, document))
+    assert result.exit_code == 1 and why in result.output, result.output
+    assert _credentials(app, conference_id) == []
 
 
 def test_import_refuses_a_round_that_is_open(app, runner, offline_runner, drafts, tmp_path):

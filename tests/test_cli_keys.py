@@ -8,6 +8,7 @@ import json
 import re
 import stat
 
+import click
 import pytest
 
 from voting.cli.keys import open_share
@@ -156,6 +157,25 @@ def test_import_keys_refuses_tampered_material(app, runner, dealt, tmp_path):
         s.close()
 
 
+@pytest.mark.parametrize("threshold", [True, False, 2**53 + 1, -(2**53) - 1, 2.0])
+def test_import_keys_refuses_a_threshold_that_is_not_an_exact_integer(app, runner, dealt,
+                                                                      tmp_path, threshold):
+    out, _ = dealt
+    public = json.loads((out / "public.json").read_text(encoding="utf-8"))
+    bad = tmp_path / "public.json"
+    bad.write_text(json.dumps({**public, "threshold": threshold}), encoding="utf-8")
+    conference_id = make_conf(app)
+    result = runner.invoke(args=["voting", "import-keys", "--conference-id", str(conference_id),
+                                 str(bad)])
+    assert result.exit_code != 0
+    assert ("need 1 ≤ t ≤ n ≤ 32" if type(threshold) is bool else "cannot read") in result.output
+    with app.app_context():
+        s = new_session(app)
+        conference = s.get(Conference, conference_id)
+        assert not conference.has_key and conference.trustees == []
+        s.close()
+
+
 def import_and_close(app, runner, out) -> tuple[int, str]:
     conference_id = make_conf(app)
     result = runner.invoke(args=["voting", "import-keys", "--conference-id", str(conference_id),
@@ -217,6 +237,59 @@ def test_offline_decryption_refuses_a_share_of_another_key(app, runner, dealt, t
     assert deal_offline(runner, other).exit_code == 0
     result = decrypt(runner, other, tally, 1, PASSPHRASES[1], tmp_path / "p.json")
     assert result.exit_code != 0 and "does not belong" in result.output
+
+
+@pytest.mark.parametrize("index", [True, False, 2**53 + 1])
+def test_offline_decryption_refuses_a_share_index_that_is_not_an_exact_integer(
+        app, runner, dealt, tmp_path, index):
+    """Share file 1 with its index written as true (which Python holds
+    equal to 1): refused before any passphrase is asked, nothing written."""
+    out, _ = dealt
+    _, public_id = import_and_close(app, runner, out)
+    tally = tmp_path / "tally.json"
+    runner.invoke(args=["voting", "export-tally", "--round", public_id, "--out", str(tally)])
+    share = json.loads((out / "share-1.json").read_text(encoding="utf-8"))
+    bad = tmp_path / "bad-share"
+    bad.mkdir()
+    (bad / "share-1.json").write_text(json.dumps({**share, "index": index}), encoding="utf-8")
+    partial = tmp_path / "partial.json"
+    result = decrypt(runner, bad, tally, 1, PASSPHRASES[1], partial)
+    assert result.exit_code != 0 and not partial.exists()
+    assert ("does not belong" if type(index) is bool else "cannot read") in result.output
+    assert "Passphrase" not in result.output
+
+
+@pytest.mark.parametrize(("name", "value"), [("N", True), ("r", True), ("p", False),
+                                             ("length", 32.0), ("N", 2**53 + 1)])
+def test_open_share_refuses_kdf_parameters_that_are_not_exact_integers(dealt, name, value):
+    out, _ = dealt
+    share = json.loads((out / "share-1.json").read_text(encoding="utf-8"))
+    share["kdf"][name] = value
+    with pytest.raises(click.ClickException, match="unexpected key-derivation parameters"):
+        open_share(share, PASSPHRASES[1])
+
+
+@pytest.mark.parametrize("index", [True, False, 2**53 + 1])
+def test_submit_partial_refuses_a_trustee_that_is_not_an_exact_integer(app, runner, dealt,
+                                                                       tmp_path, index):
+    out, _ = dealt
+    _, public_id = import_and_close(app, runner, out)
+    tally = tmp_path / "tally.json"
+    runner.invoke(args=["voting", "export-tally", "--round", public_id, "--out", str(tally)])
+    partial = tmp_path / "partial.json"
+    assert decrypt(runner, out, tally, 1, PASSPHRASES[1], partial).exit_code == 0
+    obj = json.loads(partial.read_text(encoding="utf-8"))
+    partial.write_text(json.dumps({**obj, "trustee": index}), encoding="utf-8")
+    result = runner.invoke(args=["voting", "submit-partial", "--round", public_id, str(partial)])
+    assert result.exit_code != 0
+    assert ("integer from 1 to 32" if type(index) is bool else "cannot read") in result.output
+    with app.app_context():
+        s = new_session(app)
+        assert tallying.submitted_trustees(s, rounds.get_round_by_public_id(s, public_id)) == []
+        s.close()
+    partial.write_text(json.dumps(obj), encoding="utf-8")  # as written: accepted
+    result = runner.invoke(args=["voting", "submit-partial", "--round", public_id, str(partial)])
+    assert result.exit_code == 0, result.output
 
 
 def test_submit_partial_refuses_an_altered_partial(app, runner, dealt, tmp_path):

@@ -2,9 +2,11 @@
 
 The chair logs in and loads the sample conference; three trustees enrol from
 their invitation links, the chair makes the key and each trustee checks their
-share; the chair issues a card sheet (a one-time download) and opens the
-advanced-unit round; five delegates vote from their card links and keep
-their receipts; the chair watches the turnout, closes, two trustees decrypt,
+share; the chair issues a card sheet (a one-time download), records four
+cards handed out at check-in and opens the advanced-unit round; five
+delegates vote from their card links and keep their receipts; the chair
+watches the turnout, is told that five ballots need five cards handed out,
+corrects check-in while the round is open, closes, two trustees decrypt,
 the chair publishes; anyone finds a ballot on the public board and verifies
 the downloaded record. Every person has their own browser context; the
 database is only read, to check what the screens said.
@@ -154,6 +156,18 @@ def issue_card_sheet(page, conference_id: int, tmp_path: Path) -> list[str]:
     assert len(codes) == len(set(codes)) == CARDS + SPARES
     assert_fits_phone(page)  # still the cards page: the sheet was a download
     return codes
+
+
+def hand_out_cards(page, count: int) -> None:
+    """On the check-in page, hand a card to the next ``count`` delegates not
+    yet present (which marks them present too)."""
+    for _ in range(count):
+        click_and_load(page, '.checkin-row:not(.is-present) form[action$="/card"] button')
+
+
+def checkin_figures(page) -> list[int]:
+    """The check-in page's (delegates, present, received a card)."""
+    return [int(n) for n in page.locator(".figures .figure").all_inner_texts()]
 
 
 def open_first_round(page, base: str, conference_id: int) -> int:
@@ -313,12 +327,18 @@ def test_a_whole_round_on_phones(live_server, phone, tmp_path):
     visit(chair.page, f"{base}/ceremony/conferences/{conference_id}")
     assert chair.page.locator(".ceremony-table .tick").count() == 2 * len(TRUSTEES)
 
-    # Cards, then the round opens.
+    # Cards; check-in records four of the five handed out (one is missed); the round opens.
     visit(chair.page, f"{base}/chair/conferences/{conference_id}")
     codes = issue_card_sheet(chair.page, conference_id, tmp_path)
+    visit(chair.page, f"{base}/chair/conferences/{conference_id}")
+    click_and_load(chair.page, f'a[href$="/chair/conferences/{conference_id}/checkin"]')
+    hand_out_cards(chair.page, len(VOTES) - 1)
+    assert checkin_figures(chair.page) == [25, len(VOTES) - 1, len(VOTES) - 1]
     round_id = open_first_round(chair.page, base, conference_id)
     chair.page.evaluate("window.sameDocument = true")
     assert chair.page.inner_text('[data-figure="cast"]') == "0"
+    assert chair.page.inner_text('[data-figure="issued"]') == str(len(VOTES) - 1)
+    assert chair.page.locator("[data-close-problem].hidden").count() == 1
 
     # Five delegates vote, each from their own card on their own phone.
     codes = codes[:len(VOTES)]  # the spare card stays unused
@@ -328,9 +348,19 @@ def test_a_whole_round_on_phones(live_server, phone, tmp_path):
     assert {full for _short, full in receipts} == stored_trackers(app, round_id)
     assert all(short == short_tracker(bytes.fromhex(full)) for short, full in receipts)
 
-    # The chair's turnout reaches 5 by itself; close, decrypt (2 of 3), publish.
+    # The chair's turnout reaches 5 by itself, and says why the round cannot
+    # close yet (5 ballots, 4 cards recorded); the chair corrects check-in while
+    # the round is open, then closes; two trustees decrypt (2 of 3); publish.
     chair.page.locator(f'[data-figure="cast"]:text-is("{len(VOTES)}")').wait_for(timeout=SLOW)
+    chair.page.locator("[data-close-problem]:not(.hidden)").wait_for(timeout=SLOW)
     assert chair.page.evaluate("window.sameDocument") is True
+    reason = chair.page.inner_text("[data-close-reason]")
+    assert f"({len(VOTES)})" in reason and f"({len(VOTES) - 1})" in reason, reason
+    click_and_load(chair.page, "[data-close-problem] a")
+    hand_out_cards(chair.page, 1)
+    assert checkin_figures(chair.page) == [25, len(VOTES), len(VOTES)]
+    visit(chair.page, f"{base}/chair/rounds/{round_id}")
+    assert chair.page.locator("[data-close-problem].hidden").count() == 1
     move_round(chair.page, "close", "closed")
     for index in DECRYPTING:
         run_passphrase_form(trustees[index].page, base, "decrypt", PASSPHRASES[index])

@@ -38,6 +38,7 @@ from voting.services.errors import NotFound
 from voting.services.errors import RevokedCredential
 from voting.services.errors import UnknownCredential
 
+from ..factories import check_in
 from ..factories import complete_key_ceremony
 from ..factories import make_conference
 from ..factories import trustee_share
@@ -237,6 +238,7 @@ def test_revoke_reaches_open_rounds_only_and_the_record_verifies(any_app, any_se
     private = complete_key_ceremony(session, conference)
     issued = cards.issue_cards(session, conference, count=3, spares=0,
                                round_ids=[voted.id, fresh.id, draft.id])
+    check_in(session, conference, cards=3)
     tokens = [cards.decode_token(c.token_text) for c in issued]
     rounds.open_round(session, voted, keys)
     rounds.open_round(session, fresh, keys)
@@ -326,6 +328,7 @@ def test_a_card_revoked_while_it_votes_is_either_counted_or_revoked(any_app, any
     conference, (rnd,) = _conference_with_rounds(session, n=1, units=2)
     private = complete_key_ceremony(session, conference)
     issued = cards.issue_cards(session, conference, count=2, spares=0, round_ids=[rnd.id])
+    check_in(session, conference, cards=2)
     rounds.open_round(session, rnd, keys)
     token = cards.decode_token(issued[0].token_text)
     ballot = encrypt_ballot(election_of(rnd), [[0], [0]], derive_credential(token, rnd.public_id))

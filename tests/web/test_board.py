@@ -171,11 +171,12 @@ def test_published_round_shows_counts_and_outcomes(client, opened):  # noqa: F81
     rows = re.findall(r'<tr class="outcome-(\w+)"><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td>',
                       html)
     names = [u.name for u in opened.conference.units]
-    # "advanced": agree > 1/2 of present delegates (none checked in, so base 0).
-    assert [(name, int(count)) for _status, name, count, _base in rows] == \
-        list(zip(names, [3, 1, 0], strict=True))
+    # "advanced": agree > 1/2 of the 5 delegates present (all checked in with a card).
+    assert [(name, int(count), int(base)) for _status, name, count, base in rows] == \
+        list(zip(names, [3, 1, 0], [5, 5, 5], strict=True))
+    assert [status for status, *_ in rows] == ["elected", "not_elected", "not_elected"]
     assert [status for status, *_ in rows] == [o["status"] for o in result["outcomes"][0]]
-    assert "members 5, present 0, cards issued 0, ballots cast 3" in html
+    assert "members 5, present 5, cards issued 5, ballots cast 3" in html
 
 
 def test_short_tracker_in_the_chain_matches_the_reference(client, opened):  # noqa: F811

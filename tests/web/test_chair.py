@@ -19,6 +19,7 @@ from voting.services import conferences
 from voting.services import rounds
 from voting.services.elections import election_of
 
+from ..factories import check_in
 from ..factories import complete_key_ceremony
 from ..factories import decrypt_and_publish
 from ..factories import make_cards
@@ -223,15 +224,84 @@ def test_turnout_is_counts_only(chair, app, session):
     assert rnd.state == RoundState.OPEN
     vote(session, rnd, tokens[0], [[0], [1]])
     body = chair.get(f"/chair/rounds/{rnd.id}/turnout.json").get_json()
-    assert body == {"state": "open", "members": 4, "present": 0, "issued": 0, "cast": 1}
+    assert body == {"state": "open", "members": 4, "present": 0, "issued": 0, "cast": 1,
+                    "close_problem": CAST_EXCEEDS_ISSUED.format(cast=1, issued=0)}
     assert "dist/turnout.js" in text(chair.get(f"/chair/rounds/{rnd.id}"))
+
+
+CAST_EXCEEDS_ISSUED = ("More ballots were cast ({cast}) than cards were handed out at "
+                       "check-in ({issued}): correct check-in before closing.")
+ISSUED_EXCEEDS_PRESENT = ("More delegates received a card ({issued}) than are marked "
+                          "present ({present}): correct check-in before closing.")
+
+
+def close_problem_shown(page: str) -> str | None:
+    """The round page's reason why the round cannot close, if it shows one."""
+    match = re.search(r'<p class="flash flash-error( hidden)?" data-close-problem[^>]*>\s*'
+                      r'<span data-close-reason>([^<]*)</span>\s*<a href="([^"]+)"', page)
+    assert match, "the open round's page has a place for the reason"
+    return None if match[1] else (match[2], match[3])
+
+
+def test_the_round_page_says_why_it_cannot_close_until_check_in_is_corrected(chair, session):
+    """2 cards handed out, 3 ballots: the page says why, closing is refused
+    with nothing changed; the chair hands out the third card on the
+    check-in page while the round is open, and then it closes."""
+    conference = make_conference(session, units=2, delegates=4)
+    complete_key_ceremony(session, conference)
+    rnd = rounds.create_round(session, conference, "advanced", "Vòng 1")
+    tokens = make_cards(session, conference, [rnd.id], 4)
+    check_in(session, conference, present=2, cards=2)
+    url, checkin_url = f"/chair/rounds/{rnd.id}", f"/chair/conferences/{conference.id}/checkin"
+    post(chair, f"{url}/open")
+    fresh(session)
+    for token in tokens[:3]:
+        vote(session, rnd, token, [[0], [1]])
+    reason = CAST_EXCEEDS_ISSUED.format(cast=3, issued=2)
+    page = text(chair.get(url))
+    assert close_problem_shown(page) == (reason, checkin_url)
+    for figure, value in [("cast", 3), ("issued", 2), ("present", 2), ("members", 4)]:
+        assert f'data-figure="{figure}">{value}</span>' in page
+    events = session.get(Round, rnd.id).event_count
+    response = post(chair, f"{url}/close")
+    assert response.status_code == 302
+    assert text(chair.get(response.location)).count(reason) == 2  # flashed, and on the page
+    fresh(session)
+    refused = session.get(Round, rnd.id)
+    assert (refused.state, refused.event_count, refused.cast) == (RoundState.OPEN, events, None)
+    # check-in stays editable while the round is open
+    third = conference.delegates[2]
+    post(chair, f"/chair/conferences/{conference.id}/delegates/{third.id}/card", {"value": "1"})
+    assert close_problem_shown(text(chair.get(url))) is None
+    assert chair.get(f"{url}/turnout.json").get_json()["close_problem"] is None
+    post(chair, f"{url}/close")
+    fresh(session)
+    closed = session.get(Round, rnd.id)
+    assert closed.state == RoundState.CLOSED
+    assert (closed.members, closed.present, closed.issued, closed.cast) == (4, 3, 3, 3)
+
+
+def test_a_card_marked_without_presence_is_explained(chair, session):
+    conference = make_conference(session, units=1, delegates=3)
+    complete_key_ceremony(session, conference)
+    rnd = rounds.create_round(session, conference, "advanced", "Vòng 1")
+    make_cards(session, conference, [rnd.id], 2)
+    check_in(session, conference, present=2, cards=2)
+    post(chair, f"/chair/rounds/{rnd.id}/open")
+    second = conference.delegates[1]
+    post(chair, f"/chair/conferences/{conference.id}/delegates/{second.id}/present",
+         {"value": "0"})
+    reason = ISSUED_EXCEEDS_PRESENT.format(issued=2, present=1)
+    assert close_problem_shown(text(chair.get(f"/chair/rounds/{rnd.id}")))[0] == reason
+    response = post(chair, f"/chair/rounds/{rnd.id}/close")
+    assert reason in text(chair.get(response.location))
+    fresh(session)
+    assert session.get(Round, rnd.id).state == RoundState.OPEN
 
 
 def test_a_whole_round_through_the_pages(chair, app, session):
     conference = make_conference(session, units=3, delegates=5)
-    for delegate in conference.delegates:
-        delegate.is_present = delegate.has_card = True
-    session.commit()
+    check_in(session, conference)
     private = complete_key_ceremony(session, conference)
     post(chair, f"/chair/conferences/{conference.id}/rounds/new",
          {"template": "advanced", "title": "Đơn vị tiên tiến",
@@ -273,6 +343,7 @@ def test_a_whole_round_through_the_pages(chair, app, session):
 
 def test_a_tie_at_the_quota_is_a_run_off(chair, app, session):
     conference = make_conference(session, units=3, delegates=4)
+    check_in(session, conference)
     private = complete_key_ceremony(session, conference)
     rnd = rounds.create_round(session, conference, "flag", "Suy tôn Cờ thi đua")
     post(chair, f"/chair/rounds/{rnd.id}/rule", rule_data(
@@ -307,3 +378,11 @@ def test_an_auditor_reads_but_sees_no_controls(app, auth, client, session):
     assert "Đại biểu 1" in checkin_page and "<button" not in checkin_page.split("</form>")[-1]
     fresh(session)
     assert session.get(Round, rnd.id).state == RoundState.DRAFT
+
+
+@pytest.mark.parametrize("number", [2**53 + 1, 10**30])
+def test_ids_beyond_two_to_the_53_in_a_url_are_not_found(chair, number):
+    """An absurd id is a 404, never an integer the database cannot hold (a 500)."""
+    for url in (f"/chair/rounds/{number}", f"/chair/conferences/{number}",
+                f"/chair/rounds/{number}/turnout.json"):
+        assert chair.get(url).status_code == 404, url

@@ -364,6 +364,35 @@ def test_partial_endpoint_refuses_a_bad_partial_storing_nothing(app, world, how)
     assert board_partials(app, public_id) == []
 
 
+@pytest.mark.parametrize("index", [True, False, 2**53 + 1, -(2**53) - 1, 1.0])
+def test_partial_endpoint_refuses_a_trustee_index_that_is_not_an_exact_integer(app, world,
+                                                                               index):
+    """Trustee 1's valid partial with its index written as true (which
+    Python holds equal to 1), false, beyond ±2^53 or as a float: refused."""
+    public_id = closed_round(app, world.conference_id)
+    browser = TrusteeBrowser(app)
+    browser.open(world.tokens[1])
+    partial = dict(python_partial(app, world, public_id, 1), trustee=index)
+    response = browser.post(f"/trustee/rounds/{public_id}/partial", partial)
+    assert response.status_code == 400 and response.json["error"]["message"]
+    assert board_partials(app, public_id) == []
+    partial["trustee"] = 1
+    assert browser.post(f"/trustee/rounds/{public_id}/partial", partial).status_code == 200
+
+
+def test_partial_endpoint_refuses_repeated_keys(app, world):
+    public_id = closed_round(app, world.conference_id)
+    browser = TrusteeBrowser(app)
+    browser.open(world.tokens[1])
+    raw = json.dumps(python_partial(app, world, public_id, 1)).replace(
+        '{"trustee": 1', '{"trustee": 2, "trustee": 1')
+    response = browser.client.post(f"/trustee/rounds/{public_id}/partial", data=raw,
+                                   headers={"X-CSRFToken": browser.csrf},
+                                   content_type="application/json")
+    assert response.status_code == 400 and "not valid JSON" in response.json["error"]["message"]
+    assert board_partials(app, public_id) == []
+
+
 def test_a_trustee_cannot_submit_another_trustees_partial(app, world):
     public_id = closed_round(app, world.conference_id)
     browser = TrusteeBrowser(app)

@@ -3,7 +3,7 @@
 ``make-cards`` needs no database and no server: it takes the rounds' public
 ids, writes the print sheet (the only copy of the tokens) and the public
 credentials file. ``import-credentials`` registers that file on the server,
-which then never sees a token at all (DESIGN §2, PROTOCOL §8.1).
+which then never sees a token at all (PROTOCOL §8.1).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..db import get_session
 from ..services import cardfile
 from ..services import cardsheet
 from ..services import conferences
+from ..services import exact
 from ..services.errors import DomainError
 from . import voting_cli
 
@@ -95,8 +96,8 @@ def make_cards(rounds_csv: str, count: int, spares: int, first_serial: int,
 def import_credentials(conference_id: int, file) -> None:
     """Register the cards of a credentials file made by make-cards."""
     try:
-        document = json.loads(file.read())
-    except ValueError as exc:
+        document = exact.loads(file.read())  # strict: integers within ±2^53, no floats
+    except (ValueError, RecursionError) as exc:
         raise click.ClickException(f"{file.name} is not JSON: {exc}") from exc
     session = get_session()
     try:

@@ -56,6 +56,7 @@ from ..models import Conference
 from ..models import RoundState
 from ..models import Trustee
 from ..services import ceremony
+from ..services import exact
 from ..services import rounds
 from ..services import tallying
 from ..services.errors import DomainError
@@ -113,13 +114,22 @@ def seal_share(index: int, name: str, share: int, public_share: bytes, passphras
                          "ciphertext": ciphertext.hex()}}
 
 
+def _share_kdf(kdf) -> dict:
+    """A share file's scrypt parameters: integers (never booleans), 32 bytes out."""
+    if not isinstance(kdf, dict) or kdf.get("algorithm") != "scrypt" \
+            or not all(exact.is_int(kdf.get(name), 1) for name in ("N", "r", "p")) \
+            or not exact.is_int(kdf.get("length"), 32, 32):
+        raise ValueError("unexpected key-derivation parameters")
+    return kdf
+
+
 def open_share(share_file: dict, passphrase: str) -> int:
     """The share in a share file; checked against its public share.
 
     :raises WrongPassphrase: the passphrase (or the file) is wrong.
     """
     try:
-        kdf, envelope = share_file["kdf"], share_file["envelope"]
+        kdf, envelope = _share_kdf(share_file["kdf"]), share_file["envelope"]
         private = X25519PrivateKey.from_private_bytes(
             derive_seed(passphrase, bytes.fromhex(kdf["salt"]), kdf))
         enrolment_key = bytes.fromhex(share_file["enrolment_key"])
@@ -159,7 +169,7 @@ def install_offline_trustees(session, conference: Conference, public: dict) -> N
     if (not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names)
             or len({n.strip() for n in names}) != len(names)):
         raise Invalid("trustee names must be distinct, non-empty strings")
-    if type(threshold) is not int or not 1 <= threshold <= len(names) <= keys.MAX_TRUSTEES:
+    if not exact.is_int(threshold, 1, len(names)) or len(names) > keys.MAX_TRUSTEES:
         raise Invalid("need 1 ≤ t ≤ n ≤ 32 trustees")
     conference.trustees.clear()
     session.flush()
@@ -187,9 +197,9 @@ def _write_secret(path: Path, obj: dict) -> None:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    try:  # strict JSON: no floats or repeated keys, integers within ±2^53
+        obj = exact.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError) as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from exc
     if not isinstance(obj, dict):
         raise click.ClickException(f"{path} is not a JSON object")
@@ -298,8 +308,8 @@ def decrypt_offline(share_path: Path, tally_path: Path, out: Path) -> None:
         election, tally = _load_tally(_read_json(tally_path))
     except (CryptoError, KeyError, TypeError) as exc:
         raise click.ClickException(f"not a usable tally file: {exc}") from exc
-    index = share_file.get("index")
-    trustee = election.trustee(index) if isinstance(index, int) else None
+    index = share_file.get("index")  # an integer, never a boolean (True == 1)
+    trustee = election.trustee(index) if exact.is_int(index, 1, keys.MAX_TRUSTEES) else None
     if trustee is None or trustee.public_share.hex() != share_file.get("public_share"):
         raise click.ClickException("this share file does not belong to this election's key")
     passphrase = click.prompt(f"Passphrase of trustee {index}", hide_input=True)

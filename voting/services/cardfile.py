@@ -1,4 +1,4 @@
-"""Cards made on an offline machine (DESIGN §2): their credentials file.
+"""Cards made on an offline machine (PROTOCOL §8.1): their credentials file.
 
 ``voting make-cards`` draws the tokens where no server can see them and
 writes the public credentials to a file; ``import_credentials`` registers
@@ -23,10 +23,15 @@ from ..models import Conference
 from ..models import Credential
 from ..models import Round
 from . import cards
+from . import exact
 from .errors import Invalid
 
 #: As ``Round.public_id``.
 ROUND_ID_MAX = 40
+#: Serials are below 2^31 (the database's integer column); JSON booleans are
+#: never serials, and ``spare`` is a JSON boolean, never 0 or 1.
+SERIAL_LIMIT = 2**31
+
 
 def offline_cards(public_round_ids: list[str], *, count: int, spares: int,
                   first_serial: int = 1) -> tuple[list[cards.IssuedCard], dict]:
@@ -36,8 +41,8 @@ def offline_cards(public_round_ids: list[str], *, count: int, spares: int,
     if not public_round_ids or len(set(public_round_ids)) != len(public_round_ids) \
             or any(not 1 <= len(rid) <= ROUND_ID_MAX for rid in public_round_ids):
         raise Invalid(f"give one or more distinct round ids of 1 to {ROUND_ID_MAX} characters")
-    if first_serial < 1:
-        raise Invalid("serials start at 1")
+    if not exact.is_int(first_serial, 1, SERIAL_LIMIT - count - spares):
+        raise Invalid(f"serials start at 1 and stay below {SERIAL_LIMIT}")
     issued, entries = [], []
     for k in range(count + spares):
         material = cards.new_card_material(public_round_ids)
@@ -47,16 +52,12 @@ def offline_cards(public_round_ids: list[str], *, count: int, spares: int,
     return issued, {"version": 1, "cards": entries}
 
 
-def _is_int(value) -> bool:
-    return type(value) is int
-
-
 def _parse_entry(entry, seen: set) -> tuple[int, bool, dict[str, str]]:
     """One card of a credentials file, validated (every point per §2.2)."""
     if not isinstance(entry, dict) or set(entry) != {"serial", "spare", "credentials"}:
         raise Invalid("each card needs exactly: serial, spare, credentials")
     serial, spare, credentials = entry["serial"], entry["spare"], entry["credentials"]
-    if not _is_int(serial) or not 1 <= serial < 2**31 or not isinstance(spare, bool):
+    if not exact.is_int(serial, 1, SERIAL_LIMIT - 1) or type(spare) is not bool:
         raise Invalid("a card's serial must be a positive integer and spare true or false")
     if not isinstance(credentials, dict) or not credentials:
         raise Invalid(f"card {serial}: credentials must be a non-empty object")
@@ -83,7 +84,7 @@ def import_credentials(session: Session, conference: Conference, document) -> li
         round of this conference, a duplicate, or a serial already in use.
     """
     if not isinstance(document, dict) or set(document) != {"version", "cards"} \
-            or not _is_int(document["version"]) or document["version"] != 1 \
+            or not exact.is_int(document["version"], 1, 1) \
             or not isinstance(document["cards"], list) or not document["cards"]:
         raise Invalid('not a credentials file: expected {"version": 1, "cards": [...]}')
     seen: set = set()

@@ -1,4 +1,4 @@
-"""Ballot cards (PROTOCOL §8.1, DESIGN §2): tokens, issuing, revoking, the summary.
+"""Ballot cards (PROTOCOL §8.1): tokens, issuing, revoking, the summary.
 
 A card's 16-byte token exists only on the printed card: this module returns
 tokens to its caller and never stores or logs them. The database keeps a
@@ -27,6 +27,7 @@ from ..models import Credential
 from ..models import Round
 from ..models import RoundState
 from . import board
+from . import exact
 from .elections import election_of
 from .errors import DomainError
 from .errors import Invalid
@@ -121,8 +122,10 @@ def new_card_material(public_round_ids: list[str]) -> CardMaterial:
 
 
 def check_batch(count: int, spares: int) -> None:
-    """:raises Invalid: negative numbers, nothing to issue, or too many."""
-    if count < 0 or spares < 0 or not 1 <= count + spares <= MAX_BATCH:
+    """:raises Invalid: not integers (booleans refused), negative numbers,
+    nothing to issue, or too many."""
+    if not exact.is_int(count, 0, MAX_BATCH) or not exact.is_int(spares, 0, MAX_BATCH) \
+            or not 1 <= count + spares <= MAX_BATCH:
         raise Invalid(f"issue between 1 and {MAX_BATCH} cards (cards and spares together)")
 
 
@@ -188,6 +191,8 @@ def issue_cards(session: Session, conference: Conference, *, count: int, spares:
     wanted, conference_id = set(round_ids), conference.id
     if not wanted:
         raise Invalid("choose at least one round for the cards")
+    if not all(exact.is_int(rid, 1) for rid in wanted):
+        raise Invalid("round ids are positive integers")
     begin_card_write(session, conference_id)
     try:
         rounds = lock_draft_rounds(session, conference_id, Round.id, wanted)
@@ -241,6 +246,8 @@ def revoke_card(session: Session, conference: Conference, serial: int) -> Revoca
     :raises NotFound: no card with that serial in this conference.
     :raises CardAlreadyRevoked: it was revoked before.
     """
+    if not exact.is_int(serial, 1):  # True would find card 1
+        raise NotFound(f"there is no card number {serial} in this conference")
     card = session.scalar(select(Card).where(Card.conference_id == conference.id,
                                              Card.serial == serial))
     if card is None:

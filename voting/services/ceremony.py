@@ -1,5 +1,5 @@
 """The key ceremony: trustees enrol from their own devices, a dealer shares
-the key, each trustee checks their share (PROTOCOL §4, DESIGN §3).
+the key, each trustee checks their share (PROTOCOL §4, §4.4).
 
 Passphrases never leave the trustee's browser. The browser stretches the
 passphrase with scrypt into an X25519 key pair and enrols only the public
@@ -32,6 +32,7 @@ from ..models import Round
 from ..models import RoundState
 from ..models import Trustee
 from ..models.base import utcnow
+from . import exact
 from .errors import Invalid
 from .errors import NotFound
 
@@ -54,7 +55,7 @@ def set_trustees(session: Session, conference: Conference, names: list[str],
     names = [n.strip() for n in names if n.strip()]
     if conference.has_key:
         raise Invalid("the key has already been made")
-    if not 1 <= threshold <= len(names) <= keys.MAX_TRUSTEES:
+    if not exact.is_int(threshold) or not 1 <= threshold <= len(names) <= keys.MAX_TRUSTEES:
         raise Invalid("need 1 ≤ t ≤ n ≤ 32 trustees")
     if len(set(names)) != len(names):
         raise Invalid("trustee names must be distinct")

@@ -1,6 +1,6 @@
 """Check-in at the door: who is present, and who received *a* ballot card.
 
-Secrecy by table design (DESIGN §2): this records only that a delegate
+Secrecy by table design (``voting.models``): this records only that a delegate
 received a card, never which one; nothing here takes a card or a serial.
 """
 

@@ -3,17 +3,10 @@ web views, JSON errors in the API, ``click.ClickException`` in the CLI."""
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    #: Stable machine-readable code (the cast API returns it).
-    code = "error"
-    #: HTTP status the web layer uses.
-    status = 400
-
-    def __init__(self, message: str = "", **details) -> None:
-        super().__init__(message or self.__class__.__doc__ or self.code)
-        self.message = message or (self.__class__.__doc__ or self.code).strip()
-        self.details = details
+# The base class and the state machine's error live below both the models
+# and the services (voting/errors.py); re-exported here for the services.
+from ..errors import DomainError as DomainError
+from ..errors import IllegalTransition as IllegalTransition
 
 
 class NotFound(DomainError):
@@ -28,20 +21,33 @@ class Invalid(DomainError):
     code, status = "invalid", 400
 
 
-class IllegalTransition(DomainError):
-    """This round cannot make that move."""
-
-    code, status = "illegal_transition", 409
-
-    def __init__(self, source: str, target: str) -> None:
-        super().__init__(f"a round cannot go from {source} to {target}",
-                         source=source, target=target)
-
-
 class KeyNotReady(DomainError):
     """The conference's key ceremony is not complete."""
 
     code, status = "key_not_ready", 409
+
+
+class BasesInconsistent(DomainError):
+    """The check-in figures cannot be frozen as the round's bases."""
+
+    code, status = "bases_inconsistent", 409
+
+    #: Why, by the first inequality of cast ≤ issued ≤ present ≤ members
+    #: (PROTOCOL §9.3, §14 check 14) that the figures break.
+    MESSAGES = {
+        "cast_exceeds_issued": "more ballots were cast ({cast}) than cards were handed out "
+                               "at check-in ({issued}): correct check-in before closing",
+        "issued_exceeds_present": "more delegates received a card ({issued}) than are marked "
+                                  "present ({present}): correct check-in before closing",
+        "present_exceeds_members": "more delegates are marked present ({present}) than are "
+                                   "entitled to vote ({members}): correct the delegate list "
+                                   "before closing",
+    }
+
+    def __init__(self, problem: str, *, members: int, present: int, issued: int,
+                 cast: int) -> None:
+        figures = {"members": members, "present": present, "issued": issued, "cast": cast}
+        super().__init__(self.MESSAGES[problem].format(**figures), problem=problem, **figures)
 
 
 class RoundNotOpen(DomainError):

@@ -1,4 +1,4 @@
-"""Rounds: templates, rules, and the open / close moves (DESIGN §4).
+"""Rounds: templates, rules (PROTOCOL §5.2, §10), and the open / close moves.
 
 A round is defined by its candidate units, its kind and its rule while it is
 a draft; opening freezes all of it into the election object (PROTOCOL §5.3)
@@ -22,10 +22,10 @@ from ..crypto.manifest import parse_manifest
 from ..crypto.tally import tally_blobs
 from ..crypto.tally import tally_to_json
 from ..models import Ballot
+from ..models import BoardEvent
 from ..models import Card
 from ..models import Conference
 from ..models import Credential
-from ..models import Delegate
 from ..models import Round
 from ..models import RoundKind
 from ..models import RoundState
@@ -33,13 +33,18 @@ from ..models import RoundUnit
 from ..models import Unit
 from ..models.base import utcnow
 from . import board
+from . import checkin
+from . import exact
 from .elections import election_of
+from .errors import BasesInconsistent
 from .errors import Invalid
 from .errors import KeyNotReady
 from .errors import NotFound
 from .server_key import server_public_key_hex
 
 AGREE, DISAGREE = "agree", "disagree"
+#: Bounds of a rule (PROTOCOL §5.1, §5.2): k is at most the options of a contest.
+MAX_CHOICES, MAX_DENOMINATOR, MAX_QUOTA = 200, 10**6, 10**4
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class Template:
     max_choices: int = 1
 
 
-#: The three award shapes (DESIGN §1); "custom" starts from "advanced".
+#: The three award shapes; "custom" starts from "advanced".
 TEMPLATES = {
     "advanced": Template(RoundKind.PER_UNIT, ">", (1, 2), "present"),
     "determined": Template(RoundKind.PER_UNIT, ">=", (2, 3), "present"),
@@ -107,6 +112,8 @@ def _require_draft(rnd: Round) -> None:
 def set_candidates(session: Session, rnd: Round, unit_ids: list[int]) -> None:
     """Replace the round's candidate units (in the given order)."""
     _require_draft(rnd)
+    if not all(exact.is_int(unit_id, 1) for unit_id in unit_ids):  # True would be unit 1
+        raise Invalid("candidates must be distinct units of this conference")
     units = {u.id: u for u in session.scalars(
         select(Unit).where(Unit.conference_id == rnd.conference_id, Unit.id.in_(unit_ids)))}
     if len(units) != len(set(unit_ids)) or len(unit_ids) != len(set(unit_ids)):
@@ -119,8 +126,15 @@ def set_candidates(session: Session, rnd: Round, unit_ids: list[int]) -> None:
 
 def update_rule(session: Session, rnd: Round, *, kind: RoundKind, max_choices: int,
                 comparator: str, num: int, den: int, base: str, quota: int | None) -> None:
-    """Edit a draft round's rule; validated exactly as the verifier will."""
+    """Edit a draft round's rule; validated exactly as the verifier will
+    (integers are never booleans, and lie in the ranges of PROTOCOL §5.2)."""
     _require_draft(rnd)
+    if not isinstance(kind, RoundKind):
+        raise Invalid("unknown ballot shape")
+    exact.expect_int(max_choices, "k (most units a delegate may choose)", 1, MAX_CHOICES)
+    exact.expect_int(num, "the fraction's numerator", 0, MAX_DENOMINATOR)
+    exact.expect_int(den, "the fraction's denominator", 1, MAX_DENOMINATOR)
+    exact.expect_optional_int(quota, "the quota", 1, MAX_QUOTA)
     rnd.kind, rnd.max_choices = kind, max_choices
     rnd.rule_comparator, rnd.rule_num, rnd.rule_den = comparator, num, den
     rnd.rule_base, rnd.rule_quota = base, quota
@@ -206,28 +220,53 @@ class Turnout:
     issued: int
     cast: int
 
+    def close_problem(self) -> str | None:
+        """Why these figures cannot be frozen as a close event's bases, or None.
+
+        The bases must satisfy cast ≤ issued ≤ present ≤ members (PROTOCOL
+        §9.3, §14 check 14): every ballot came from a card handed out at
+        check-in, every card went to a delegate present, every delegate
+        present is entitled to vote. The code names the first inequality
+        that fails, from the ballots up (``BasesInconsistent.MESSAGES``).
+        """
+        if self.cast > self.issued:
+            return "cast_exceeds_issued"
+        if self.issued > self.present:
+            return "issued_exceeds_present"
+        if self.present > self.members:
+            return "present_exceeds_members"
+        return None
+
 
 def turnout(session: Session, rnd: Round) -> Turnout:
-    """Live figures for the chair: never partial results."""
+    """Live figures for the chair: never partial results. ``cast`` is the
+    number of ballot events on the board (frozen once the round closes)."""
     if rnd.cast is not None:
         return Turnout(rnd.members, rnd.present, rnd.issued, rnd.cast)
-    counts = session.execute(
-        select(func.count(), func.count().filter(Delegate.is_present),
-               func.count().filter(Delegate.has_card))
-        .where(Delegate.conference_id == rnd.conference_id)).one()
-    cast = session.scalar(select(func.count()).select_from(Ballot)
-                          .where(Ballot.round_id == rnd.id)) or 0
-    return Turnout(counts[0], counts[1], counts[2], cast)
+    counts = checkin.counts(session, rnd.conference)
+    cast = session.scalar(select(func.count()).select_from(BoardEvent)
+                          .where(BoardEvent.round_id == rnd.id,
+                                 BoardEvent.kind == "ballot")) or 0
+    return Turnout(counts.members, counts.present, counts.issued, cast)
 
 
 def close_round(session: Session, rnd: Round) -> None:
     """Close voting, freeze the bases and put the encrypted tally on the board.
 
+    One transaction: on a refusal nothing changes and the round stays open.
+
     :raises IllegalTransition: the round is not open.
+    :raises BasesInconsistent: the figures break cast ≤ issued ≤ present ≤
+        members (check-in must be corrected first; it stays editable).
     """
     rnd = board.lock_round(session, rnd.id)
     rnd.move_to(RoundState.CLOSED)
     figures = turnout(session, rnd)
+    problem = figures.close_problem()
+    if problem is not None:
+        session.rollback()
+        raise BasesInconsistent(problem, members=figures.members, present=figures.present,
+                                issued=figures.issued, cast=figures.cast)
     rnd.members, rnd.present, rnd.issued, rnd.cast = (
         figures.members, figures.present, figures.issued, figures.cast)
     rnd.closed_at = utcnow()

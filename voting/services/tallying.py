@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..crypto.elgamal import Ciphertext
 from ..crypto.errors import CryptoError
+from ..crypto.keys import MAX_TRUSTEES
 from ..crypto.tally import parse_partial
 from ..crypto.tally import result_body
 from ..crypto.tally import Tally
@@ -17,6 +18,7 @@ from ..models import RoundState
 from ..models import Trustee
 from ..models.base import utcnow
 from . import board
+from . import exact
 from .elections import election_of
 from .errors import Invalid
 from .errors import RoundNotOpen
@@ -52,6 +54,8 @@ def submit_partial(session: Session, rnd: Round, trustee_index: int, partial_obj
 
     :raises Invalid: wrong trustee, already submitted, or a proof that fails.
     """
+    if not exact.is_int(trustee_index, 1, MAX_TRUSTEES):
+        raise Invalid("a trustee index is an integer from 1 to 32")
     rnd = board.lock_round(session, rnd.id)
     if rnd.state != RoundState.CLOSED:
         raise Invalid("this round is not waiting for decryption")

@@ -174,11 +174,19 @@ def _round_page(round_id: int, form: RuleForm | None, status: int = 200):
     rnd = rounds.get_round(session, round_id)
     decrypted = (tallying.submitted_trustees(session, rnd)
                  if rnd.state == RoundState.CLOSED else [])
+    figures = rounds.turnout(session, rnd)
     return render_template(
         "chair/round.html", rnd=rnd, form=form or RuleForm.of_round(rnd),
-        manifest=round_manifest(rnd), turnout=rounds.turnout(session, rnd),
+        manifest=round_manifest(rnd), turnout=figures,
+        close_problem=_close_problem(rnd, figures),
         result=round_result(session, rnd), decrypted=decrypted,
         move_form=EmptyForm()), status
+
+
+def _close_problem(rnd, figures: rounds.Turnout) -> str | None:
+    """Why an open round could not be closed now, in the chair's words."""
+    problem = figures.close_problem() if rnd.state == RoundState.OPEN else None
+    return labels.describe_close_problem(problem, figures) if problem else None
 
 
 @bp.post("/rounds/<int:round_id>/rule")
@@ -221,7 +229,8 @@ def turnout(round_id: int):
     rnd = rounds.get_round(session, round_id)
     figures = rounds.turnout(session, rnd)
     return jsonify(state=rnd.state.value, members=figures.members, present=figures.present,
-                   issued=figures.issued, cast=figures.cast)
+                   issued=figures.issued, cast=figures.cast,
+                   close_problem=_close_problem(rnd, figures))
 
 
 @bp.get("/rounds/<int:round_id>/minutes")

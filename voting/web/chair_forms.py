@@ -188,8 +188,33 @@ DOMAIN_PATTERNS = (
 )
 
 
+#: Why a round cannot close yet (``Turnout.close_problem``): the frozen bases
+#: must satisfy cast ≤ issued ≤ present ≤ members.
+CLOSE_PROBLEMS = {
+    "cast_exceeds_issued": _l("More ballots were cast (%(cast)s) than cards were handed out "
+                              "at check-in (%(issued)s): correct check-in before closing."),
+    "issued_exceeds_present": _l("More delegates received a card (%(issued)s) than are "
+                                 "marked present (%(present)s): correct check-in before "
+                                 "closing."),
+    "present_exceeds_members": _l("More delegates are marked present (%(present)s) than are "
+                                  "entitled to vote (%(members)s): correct the delegate list "
+                                  "before closing."),
+}
+
+
+def describe_close_problem(problem: str, figures) -> str:
+    """``problem`` (a ``CLOSE_PROBLEMS`` code) with the figures, for the chair;
+    ``figures`` has members, present, issued and cast (attributes or keys)."""
+    if not isinstance(figures, dict):
+        figures = {name: getattr(figures, name)
+                   for name in ("members", "present", "issued", "cast")}
+    return str(CLOSE_PROBLEMS[problem]) % figures
+
+
 def describe_error(exc: DomainError) -> str:
     """A domain error as a sentence for the chair."""
+    if exc.code == "bases_inconsistent":
+        return describe_close_problem(exc.details["problem"], exc.details)
     if exc.message in DOMAIN_MESSAGES:
         return str(DOMAIN_MESSAGES[exc.message])
     for pattern, message in DOMAIN_PATTERNS:

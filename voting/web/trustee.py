@@ -26,6 +26,7 @@ from ..db import get_session
 from ..models import Round
 from ..models import RoundState
 from ..services import ceremony
+from ..services import exact
 from ..services import rounds
 from ..services import tallying
 from ..services.elections import election_of
@@ -43,7 +44,15 @@ from .security import trustee_required
 bp = Blueprint("trustee", __name__, url_prefix="/trustee")
 
 def _json_body() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object, parsed strictly (PROTOCOL §3.2): no floats,
+    NaN or repeated keys, and every integer within ±2^53."""
+    if not request.is_json:
+        raise Invalid(_("Expected a JSON object."))
+    try:
+        body = exact.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError) as exc:
+        raise Invalid(_("The request is not valid JSON: numbers must be integers within "
+                        "±2^53 and keys must not repeat.")) from exc
     if not isinstance(body, dict):
         raise Invalid(_("Expected a JSON object."))
     return body

@@ -8,7 +8,7 @@
 // credential point) is bound by the fingerprint and checked by the server
 // and the verifier.
 
-import { canonicalJson, compareCodePoints, utf8 } from './encoding.js';
+import { canonicalJson, compareCodePoints, isJsonInt, utf8 } from './encoding.js';
 import { electionKey } from './group.js';
 import { hash32 } from './hashing.js';
 
@@ -17,6 +17,8 @@ const ELECTION_KEYS = ['credentials', 'dealers', 'manifest', 'public_key', 'serv
 const MANIFEST_KEYS = ['conference', 'contests', 'round', 'rules', 'title', 'version'];
 const CONTEST_KEYS = ['encoding', 'id', 'max', 'min', 'options', 'title'];
 const OPTION_KEYS = ['id', 'title'];
+const TRUSTEE_KEYS = ['index', 'name', 'public_share'];
+const MAX_TRUSTEES = 32;
 const ENCODINGS = ['options', 'packed'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -41,6 +43,7 @@ export function electionFingerprint(electionObj) {
 export function parseElection(obj) {
   expectObject(obj, ELECTION_KEYS, 'election');
   const manifest = expectObject(obj.manifest, MANIFEST_KEYS, 'manifest');
+  // The integer 1: `true` is not 1 here, as it is not in Python's parser.
   if (manifest.version !== 1) throw new Error('manifest: unsupported version');
   expectStr(manifest.conference, 'manifest.conference');
   expectStr(manifest.title, 'manifest.title');
@@ -51,6 +54,7 @@ export function parseElection(obj) {
   if (new Set(contests.map((c) => c.id)).size !== contests.length) {
     throw new Error('manifest: contest ids must be distinct');
   }
+  checkTrustees(obj.threshold, obj.trustees);
   const radix = credentialCount(obj.credentials) + 1;
   for (const c of contests) {
     if (c.encoding === 'packed' && radix ** c.options.length >= PACKED_LIMIT) {
@@ -65,6 +69,27 @@ export function parseElection(obj) {
     radix,
     key: electionKey(obj.public_key),
   };
+}
+
+/**
+ * The threshold t and the trustees 1…n, t ≤ n ≤ 32, as election.parse_election
+ * reads them: integers, never booleans (the shares' points are the server's
+ * and the verifier's to check; the fingerprint binds them).
+ */
+function checkTrustees(threshold, trustees) {
+  expectInt(threshold, 'threshold', 1, MAX_TRUSTEES);
+  expectList(trustees, 'trustees');
+  trustees.forEach((t, i) => {
+    expectObject(t, TRUSTEE_KEYS, `trustee ${i}`);
+    expectInt(t.index, `trustee ${i}.index`, i + 1, i + 1);
+    expectStr(t.name, `trustee ${i}.name`, 200);
+    if (typeof t.public_share !== 'string' || !HEX64.test(t.public_share)) {
+      throw new Error(`trustee ${i}.public_share: expected hex`);
+    }
+  });
+  if (trustees.length < threshold || trustees.length > MAX_TRUSTEES) {
+    throw new Error('need threshold <= trustees <= 32');
+  }
 }
 
 /**
@@ -157,7 +182,7 @@ function expectList(value, what) {
 }
 
 function expectInt(value, what, low, high) {
-  if (!Number.isSafeInteger(value) || value < low || value > high) {
+  if (!isJsonInt(value, low, high)) {
     throw new Error(`${what}: expected an integer in [${low}, ${high}]`);
   }
   return value;

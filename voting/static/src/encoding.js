@@ -7,6 +7,7 @@
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_JSON_INT = 2 ** 53;
+const MAX_JSON_BIGINT = 2n ** 53n;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Encode a string as UTF-8, refusing lone surrogates (Python's str.encode() does). */
@@ -14,6 +15,15 @@ export function utf8(text) {
   if (typeof text !== 'string') throw new TypeError('expected a string');
   if (LONE_SURROGATE.test(text)) throw new TypeError('string contains a lone surrogate');
   return new TextEncoder().encode(text);
+}
+
+/**
+ * An integer as read from the server's JSON: a number (never a boolean, a
+ * string or a bigint) that is a safe integer, |n| ≤ 2^53 − 1 (beyond that a
+ * parsed number may not be the integer that was sent), within [low, high].
+ */
+export function isJsonInt(value, low = -Number.MAX_SAFE_INTEGER, high = Number.MAX_SAFE_INTEGER) {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= low && value <= high;
 }
 
 /** u32: an integer in [0, 2^32) as 4 bytes big-endian (hash framing, §3.1). */
@@ -90,10 +100,13 @@ export function equalBytes(a, b) {
 /**
  * Canonical JSON (PROTOCOL.md §3.2), identical to Python's
  * json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False):
- * keys sorted by Unicode code point, no whitespace, integers only.
+ * keys sorted by Unicode code point, no whitespace, integers only, each in
+ * [−2^53, 2^53]; true and false are booleans, never numbers.
  *
- * @throws {TypeError} on non-integer numbers, undefined, functions, symbols,
- *   non-plain objects and strings with lone surrogates.
+ * @throws {TypeError} on non-integer numbers, undefined (array holes
+ *   included), functions, symbols, non-plain objects and strings (values or
+ *   keys) with lone surrogates.
+ * @throws {RangeError} on integers (numbers or bigints) beyond ±2^53.
  */
 export function canonicalJson(value) {
   const out = [];
@@ -113,15 +126,18 @@ function writeJson(value, out) {
     if (Math.abs(value) > MAX_JSON_INT) throw new RangeError('integer beyond ±2^53');
     out.push(String(value));
   } else if (typeof value === 'bigint') {
+    if (value > MAX_JSON_BIGINT || value < -MAX_JSON_BIGINT) throw new RangeError('integer beyond ±2^53');
     out.push(value.toString());
   } else if (typeof value === 'string') {
     out.push(quoteString(value));
   } else if (Array.isArray(value)) {
     out.push('[');
-    value.forEach((item, i) => {
+    // An index loop, not forEach: a hole is undefined here and refused,
+    // where forEach would skip it and shift the items that follow.
+    for (let i = 0; i < value.length; i++) {
       if (i) out.push(',');
-      writeJson(item, out);
-    });
+      writeJson(value[i], out);
+    }
     out.push(']');
   } else if (isPlainObject(value)) {
     out.push('{');

@@ -1,8 +1,9 @@
 // Live turnout on the chair's round page: polls the round's turnout.json
 // every 3 s while the round is open and updates the figures in place.
 // Only counts of people and ballots (cast, issued, present, members) exist
-// there: never a partial result. Texts come from the page (translated
-// server-side); this file shows or hides them.
+// there, and why they do not allow closing yet: never a partial result.
+// Texts come from the page or the server (translated server-side); this
+// file shows or hides them.
 
 import { getJson } from './common.js';
 
@@ -14,10 +15,22 @@ function show(root, selector, visible) {
   if (el) el.classList.toggle('hidden', !visible);
 }
 
+/** A count as the server sends it: a safe non-negative integer, never a boolean. */
+function isCount(value) {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 function render(root, body) {
   for (const name of FIGURES) {
     const el = root.querySelector(`[data-figure="${name}"]`);
-    if (el && Number.isInteger(body[name])) el.textContent = String(body[name]);
+    if (el && isCount(body[name])) el.textContent = String(body[name]);
+  }
+  // Why the round cannot close yet (translated by the server), or null.
+  const box = root.querySelector('[data-close-problem]');
+  const reason = box && box.querySelector('[data-close-reason]');
+  if (reason && (body.close_problem === null || typeof body.close_problem === 'string')) {
+    reason.textContent = body.close_problem ?? '';
+    box.classList.toggle('hidden', !body.close_problem);
   }
 }
 

@@ -3,7 +3,7 @@
 // this browser and enrol its public half. The passphrase never leaves it.
 
 import { postJson } from '../pages/common.js';
-import { toHex } from '../encoding.js';
+import { isJsonInt, toHex } from '../encoding.js';
 import {
   MIN_PASSPHRASE_LENGTH, checkKdf, deriveSeed, enrolmentPublicKey, newSalt, passphraseStrength,
 } from './kdf.js';
@@ -32,7 +32,23 @@ async function openSession(root, token) {
   }
   if (response.status === 404) say(status, message('bad_token'));
   else if (!response.ok) say(status, failure(response));
-  return response.ok ? response.body : null;
+  if (!response.ok) return null;
+  if (!isSessionReply(response.body)) {
+    say(status, message('failed'));
+    return null;
+  }
+  return response.body;
+}
+
+/**
+ * The session reply {name, index, conference, is_enrolled, has_key, home}
+ * with exact types: flags are booleans (never 0 or 1), the index an integer.
+ */
+export function isSessionReply(body) {
+  return body !== null && typeof body === 'object' && typeof body.name === 'string'
+    && isJsonInt(body.index, 1, 32) && typeof body.conference === 'string'
+    && typeof body.is_enrolled === 'boolean' && typeof body.has_key === 'boolean'
+    && typeof body.home === 'string';
 }
 
 function wireStrength(form) {

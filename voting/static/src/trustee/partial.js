@@ -7,7 +7,7 @@
 //   u = w + c·s (mod L)
 // The result is the board's partial body {"trustee": i, "shares": [[{d, c, u}, …], …]}.
 
-import { hexBytes32, u32 } from '../encoding.js';
+import { hexBytes32, isJsonInt, u32 } from '../encoding.js';
 import { IDENTITY, mod, mulBase, osRng, parsePointHex, pointHex, randomScalar, scalarHex } from '../group.js';
 import { hashScalar } from '../hashing.js';
 import { ShareMismatch } from './share.js';
@@ -43,7 +43,7 @@ function tallyAlphas(ciphertexts) {
  */
 export async function partialDecrypt(job) {
   const { index, share, rng = osRng, onProgress } = job;
-  if (!Number.isSafeInteger(index) || index < 1) throw new Error('bad trustee index');
+  if (!isJsonInt(index, 1, 32)) throw new Error('bad trustee index'); // never a boolean
   const fingerprint = hexBytes32(job.fingerprint, 'fingerprint');
   const key = parsePointHex(job.publicKey, 'election public key').toBytes();
   const publicShare = parsePointHex(job.publicShare, 'public share');

@@ -16,12 +16,22 @@ import { x25519 } from '@noble/curves/ed25519';
 import { hkdf } from '@noble/hashes/hkdf';
 import { sha256 } from '@noble/hashes/sha2';
 
-import { bytesToBigIntLE, concatBytes, equalBytes, hexBytes32, utf8 } from '../encoding.js';
+import { bytesToBigIntLE, concatBytes, equalBytes, hexBytes32, isJsonInt, utf8 } from '../encoding.js';
 import { IDENTITY, L, mulBase, parsePointHex } from '../group.js';
 import { deriveSeed } from './kdf.js';
 
 const SHARE_INFO = 'voting/v1/share';
 const SEPARATOR = utf8('|');
+const MAX_TRUSTEES = 32;
+
+/**
+ * A trustee index from the server's JSON: an integer in [1, 32], never a
+ * boolean (String(true) would put "true" in the context, BigInt(true) is 1n).
+ */
+export function trusteeIndex(value) {
+  if (!isJsonInt(value, 1, MAX_TRUSTEES)) throw new Error('a trustee index is an integer from 1 to 32');
+  return value;
+}
 
 /** The passphrase does not open this share (or the envelope was altered). */
 export class WrongPassphrase extends Error {
@@ -62,8 +72,9 @@ export function joinWithBars(items) {
 
 /** ceremony._share_context: the HKDF info and AEAD associated data of a dealt share. */
 export function shareContext(conferenceId, index, ephemeral, enrolmentKey) {
-  return joinWithBars([utf8(SHARE_INFO), utf8(String(conferenceId)), utf8(String(index)),
-    ephemeral, enrolmentKey]);
+  if (!isJsonInt(conferenceId, 1)) throw new Error('a conference id is a positive integer');
+  return joinWithBars([utf8(SHARE_INFO), utf8(String(conferenceId)),
+    utf8(String(trusteeIndex(index))), ephemeral, enrolmentKey]);
 }
 
 /**
@@ -127,6 +138,7 @@ export function decryptShare(dealt, privateKey) {
 
 /** K_i = Σ_d Σ_j (i^j mod L)·C_{d,j} over the dealers' commitments (§4.3). */
 export function publicShareOf(dealers, index) {
+  trusteeIndex(index);
   if (!Array.isArray(dealers) || dealers.length === 0) throw new Error('no dealers');
   let total = IDENTITY;
   for (const [d, dealer] of dealers.entries()) {

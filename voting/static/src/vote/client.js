@@ -7,6 +7,7 @@
 // sends the same ballot again and gets the same receipt.
 
 import { getJson } from '../pages/common.js';
+import { readCastReply, readOpenRounds, readStatus } from './responses.js';
 
 /** Thrown when the server answers a read with an error status. */
 export class ServerError extends Error {
@@ -23,23 +24,28 @@ export class Api {
     this.urls = urls;
   }
 
-  /** The open rounds, each with its election object. Network errors reject. */
+  /**
+   * The open rounds, each with its election object (checked: responses.js).
+   * Network errors and malformed replies reject.
+   */
   async openRounds() {
     const res = await getJson(this.urls.open);
     if (!res.ok || !res.body) throw new ServerError(res.status, res.body?.error?.code);
-    return res.body.rounds;
+    return readOpenRounds(res.body);
   }
 
-  /** {known, revoked, receipt, state, board_url?, qr_url?} of one credential. */
+  /** {known, revoked, receipt, state, board_url?, qr_url?} of one credential, checked. */
   async status(roundId, credential) {
     const res = await getJson(fill(this.urls.status, roundId, credential));
     if (!res.ok || !res.body) throw new ServerError(res.status, res.body?.error?.code);
-    return res.body;
+    return readStatus(res.body);
   }
 
   /**
    * POST the ballot's exact bytes; resolves to {ok, status, body}, rejects on
-   * a network failure. No cookies: the cast API needs none.
+   * a network failure. No cookies: the cast API needs none. A success whose
+   * body is not a well-typed receipt comes back with body null (the page
+   * then offers to send the same bytes again).
    */
   async cast(roundId, body) {
     const response = await fetch(fill(this.urls.cast, roundId), {
@@ -50,7 +56,12 @@ export class Api {
       cache: 'no-store',
     });
     let json = null;
-    try { json = await response.json(); } catch { json = null; }
+    try {
+      json = await response.json();
+      if (response.ok) json = readCastReply(json);
+    } catch {
+      json = null;
+    }
     return { ok: response.ok, status: response.status, body: json };
   }
 }

@@ -1,0 +1,111 @@
+// What the phone accepts from the server's JSON (voting/web/api.py), read
+// field by field with exact types: an integer is a number, never a boolean,
+// a string or beyond ±(2^53 − 1); a flag is a boolean, never 0 or 1. Each
+// open round's election object is parsed as the ballot client parses it
+// (election.js) and must carry the round id and fingerprint listed with it.
+// A reply that does not fit throws ResponseError: the page treats it as no
+// reply at all.
+
+import { isJsonInt, toHex } from '../encoding.js';
+import { parseElection } from '../election.js';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The server's reply does not have the expected shape or types. */
+export class ResponseError extends Error {
+  constructor(what) {
+    super(`unexpected reply from the server: ${what}`);
+    this.name = 'ResponseError';
+  }
+}
+
+function object(value, what) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ResponseError(`${what} is not an object`);
+  }
+  return value;
+}
+
+function text(value, what, nonEmpty = true) {
+  if (typeof value !== 'string' || (nonEmpty && value.length === 0)) {
+    throw new ResponseError(`${what} is not a string`);
+  }
+  return value;
+}
+
+function flag(value, what) {
+  if (typeof value !== 'boolean') throw new ResponseError(`${what} is not true or false`);
+  return value;
+}
+
+function integer(value, what, low, high) {
+  if (!isJsonInt(value, low, high)) throw new ResponseError(`${what} is not an integer in range`);
+  return value;
+}
+
+function hex64(value, what) {
+  if (typeof value !== 'string' || !HEX64.test(value)) throw new ResponseError(`${what} is not hex`);
+  return value;
+}
+
+/** A receipt {round, tracker, short_tracker, seq} (casting.Receipt.to_json). */
+export function readReceipt(value) {
+  object(value, 'receipt');
+  text(value.round, 'receipt.round');
+  hex64(value.tracker, 'receipt.tracker');
+  text(value.short_tracker, 'receipt.short_tracker');
+  integer(value.seq, 'receipt.seq', 0);
+  return value;
+}
+
+function readLinks(body) {
+  text(body.board_url, 'board_url');
+  text(body.qr_url, 'qr_url');
+}
+
+/** GET /api/rounds/open: {rounds: [{round, title, conference, kind, election, fingerprint}]}. */
+export function readOpenRounds(body) {
+  object(body, 'open rounds');
+  if (!Array.isArray(body.rounds)) throw new ResponseError('rounds is not a list');
+  return body.rounds.map((round, i) => {
+    const what = `round ${i}`;
+    object(round, what);
+    text(round.round, `${what}.round`);
+    text(round.title, `${what}.title`, false);
+    text(round.conference, `${what}.conference`, false);
+    text(round.kind, `${what}.kind`);
+    hex64(round.fingerprint, `${what}.fingerprint`);
+    let election;
+    try {
+      election = parseElection(round.election);
+    } catch (exc) {
+      throw new ResponseError(`${what}.election: ${exc.message}`);
+    }
+    if (election.roundId !== round.round || toHex(election.fingerprint) !== round.fingerprint) {
+      throw new ResponseError(`${what}: the election is not this round's`);
+    }
+    return round;
+  });
+}
+
+/** GET /api/rounds/<id>/credentials/<X>: {round, state, known, revoked, receipt, [board_url, qr_url]}. */
+export function readStatus(body) {
+  object(body, 'credential status');
+  text(body.round, 'status.round');
+  text(body.state, 'status.state');
+  flag(body.known, 'status.known');
+  flag(body.revoked, 'status.revoked');
+  if (body.receipt !== null) {
+    readReceipt(body.receipt);
+    readLinks(body);
+  }
+  return body;
+}
+
+/** A successful POST /api/rounds/<id>/ballots: {receipt, board_url, qr_url}. */
+export function readCastReply(body) {
+  object(body, 'cast reply');
+  readReceipt(body.receipt);
+  readLinks(body);
+  return body;
+}
