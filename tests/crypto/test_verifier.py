@@ -13,22 +13,21 @@ import zipfile
 
 import pytest
 
-from voting.crypto.ballot import ballot_hash
 from voting.crypto.ballot import encrypt_ballot
-from voting.crypto.ballot import public_credential
 from voting.crypto.ballot import tracker
-from voting.crypto.board import event_hash
-from voting.crypto.board import GENESIS
 from voting.crypto.codec import point_hex
 from voting.crypto.codec import scalar_hex
 from voting.crypto.election import fingerprint
 from voting.crypto.group import mul_base
 from voting.crypto.hashing import canonical_json
-from voting.crypto.proofs import schnorr_sign
 from voting.crypto.record import write_record
 from voting.crypto.verifier import CHECKS
 from voting.crypto.verifier import verify_record
 from voting.simulate import simulate
+
+from . import records
+from .records import first
+from .records import relink
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +41,6 @@ def events_of(sim) -> list[dict]:
     return copy.deepcopy(sim[0].chain.events)
 
 
-def relink(events: list[dict]) -> list[dict]:
-    head = GENESIS
-    for seq, event in enumerate(events):
-        event["seq"], event["parent"] = seq, head.hex()
-        head = event_hash(event)
-    return events
-
-
 def check(sim, tmp_path, events, *, rechain=True, workers=1):
     path = tmp_path / "t.zip"
     events = relink(events) if rechain else events
@@ -57,20 +48,8 @@ def check(sim, tmp_path, events, *, rechain=True, workers=1):
     return verify_record(path, workers=workers)
 
 
-def first(events, kind):
-    return next(e for e in events if e["type"] == kind)
-
-
 def resign(sim, event):
-    """Re-sign a ballot with its voter's credential and refresh its tracker,
-    as a voter colluding with the attacker could."""
-    secrets = {point_hex(public_credential(x)): x for x in sim[0].secrets}
-    ballot = event["body"]["ballot"]
-    election = sim[0].election
-    c, u = schnorr_sign(secrets[ballot["credential"]], "signature",
-                        (election.fingerprint, ballot_hash(ballot)), lambda n: bytes([9]) * n)
-    ballot["signature"] = {"c": scalar_hex(c), "u": scalar_hex(u)}
-    event["body"]["tracker"] = tracker(ballot).hex()
+    records.resign(sim[0], event)
 
 
 def assert_fails(report, number):
