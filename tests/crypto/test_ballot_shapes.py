@@ -6,13 +6,17 @@ error instead of a refusal."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 
 import pytest
 
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.ballot import parse_ballot
+from voting.crypto.ballot import read_ciphertexts
 from voting.crypto.ballot import verify_ballot
+from voting.crypto.ballot import verify_range_proofs
+from voting.crypto.ballot import verify_selection_proofs
 from voting.crypto.drbg import TestRng
 from voting.crypto.errors import CryptoError
 from voting.crypto.errors import InvalidStructure
@@ -108,3 +112,47 @@ def test_malformed_ballots_raise_only_crypto_errors(small, cast, case):
     change, _ = CASES[case]
     with pytest.raises(CryptoError):
         verify_ballot(election, altered(cast, change))
+
+
+def test_ciphertexts_alone_are_read_as_strictly(small, cast):
+    election, _, _ = small
+    parsed = parse_ballot(election, cast)
+    assert read_ciphertexts(election, cast) == [list(c.ciphertexts) for c in parsed.contests]
+    # The other fields do not matter to it ...
+    assert read_ciphertexts(election, {"contests": cast["contests"]}) == \
+        read_ciphertexts(election, cast)
+
+    def refused_read(bad, message):
+        with pytest.raises(InvalidStructure, match=f"^{re.escape(message)}$"):
+            read_ciphertexts(election, bad)
+
+    # ... but the ciphertexts' shape does.
+    refused_read([cast], "ballot: expected an object")
+    refused_read({}, "ballot.contests: expected a list")
+    refused_read(altered(cast, lambda b: b["contests"].pop()),
+                 "ballot.contests: expected 3 items, got 2")
+    refused_read(altered(cast, lambda b: b["contests"].__setitem__(1, [])),
+                 "ballot contest 1: expected an object")
+    refused_read(altered(cast, lambda b: b["contests"][2]["ciphertexts"].pop()),
+                 "ballot contest 2.ciphertexts: expected 3 items, got 2")
+    refused_read(altered(cast, lambda b: b["contests"][0]["ciphertexts"][0].pop("alpha")),
+                 "ballot contest 0: missing ['alpha'], unexpected []")
+
+
+def test_proof_checks_never_skip_a_contest_or_an_entry(small, cast):
+    """Given a ballot whose parts do not match the manifest (which parsing
+    prevents), the checks fail instead of checking the common part."""
+    election, _, _ = small
+    ballot = parse_ballot(election, cast)
+    verify_selection_proofs(election, ballot)
+    verify_range_proofs(election, ballot)
+    fewer = dataclasses.replace(ballot, contests=ballot.contests[:2])
+    with pytest.raises(ValueError):
+        verify_selection_proofs(election, fewer)
+    with pytest.raises(ValueError):
+        verify_range_proofs(election, fewer)
+    last = ballot.contests[2]
+    short = dataclasses.replace(last, proofs=last.proofs[:2])
+    with pytest.raises(ValueError):
+        verify_selection_proofs(election, dataclasses.replace(
+            ballot, contests=ballot.contests[:2] + (short,)))

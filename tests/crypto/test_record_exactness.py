@@ -573,3 +573,39 @@ def test_year_zero_does_not_exist(rnd, tmp_path):
     evs = events(rnd)
     first(evs, "open")["body"]["at"] = "0000-01-15T09:00Z"
     assert failing(verify(tmp_path, evs, rnd.server_key)) == {1}
+
+
+def test_the_record_digest_is_the_framed_hash_of_section_13():
+    """A known answer computed here from §3.1's framing, not by calling
+    hash32: fingerprint, head and u64(n) under the tag "record"."""
+    import hashlib
+
+    from voting.crypto.record import record_digest
+
+    fp, head, n = bytes(range(32)), bytes(range(32, 64)), 258
+    items = [b"voting/v1/record", fp, head, n.to_bytes(8, "big")]
+    framed = b"".join(len(x).to_bytes(4, "big") + x for x in items)
+    assert record_digest(fp, head, n) == hashlib.sha512(framed).digest()[:32]
+
+
+@pytest.mark.parametrize(("events_value", "failed"), [(2**53, {3}), (2**53 + 1, {1, 3}),
+                                                      (-1, {1, 3}), (True, {1, 3})])
+def test_signature_json_events_is_an_integer_in_range(rnd, tmp_path, events_value, failed):
+    path = signed(tmp_path, events(rnd), rnd.server_key)
+
+    def members(z):
+        sig = json.loads(z.read("signature.json"))
+        sig["events"] = events_value
+        text = json.dumps(sig, sort_keys=True, separators=(",", ":")).encode()
+        return [("board.jsonl", z.read("board.jsonl")), ("signature.json", text)]
+
+    report = verify_record(_rezip(path, tmp_path / "x.zip", members), workers=1)
+    assert failing(report) == failed, report.lines()
+
+
+def test_an_empty_board_fails_check_1(rnd, tmp_path):
+    path = signed(tmp_path, events(rnd), rnd.server_key)
+    report = verify_record(_rezip(path, tmp_path / "x.zip", lambda z: [
+        ("board.jsonl", b""), ("signature.json", z.read("signature.json"))]), workers=1)
+    assert "board.jsonl holds no events" in report.failures[1]
+    assert failing(report) == ALL

@@ -22,11 +22,13 @@ from voting.crypto.tally import combine
 from voting.crypto.tally import discrete_log
 from voting.crypto.tally import empty_tally
 from voting.crypto.tally import parse_partial
+from voting.crypto.tally import parse_tally
 from voting.crypto.tally import partial_decrypt
 from voting.crypto.tally import result_body
 from voting.crypto.tally import sum_tallies
 from voting.crypto.tally import tally_ballots
 from voting.crypto.tally import tally_blobs
+from voting.crypto.tally import tally_to_json
 from voting.crypto.tally import verify_partial
 
 from .conftest import agree_contest
@@ -182,3 +184,37 @@ def test_verify_partial_refuses_an_unknown_trustee(small, ballots):
     verify_partial(election, tally, 1, rows)
     with pytest.raises(InvalidStructure, match="^unknown trustee 4$"):
         verify_partial(election, tally, 4, rows)
+
+
+def test_a_published_tally_is_read_in_the_manifest_shape(small, ballots):
+    election, _, _ = small
+    tally = tally_ballots(election, ballots)
+    obj = tally_to_json(tally)
+    assert parse_tally(election, obj) == tally
+
+    def refused(bad, message):
+        with pytest.raises(InvalidStructure, match=f"^{re.escape(message)}$"):
+            parse_tally(election, bad)
+
+    refused({"tally": obj}, "tally: expected a list")
+    refused(obj[:2], "tally: expected 3 items, got 2")
+    refused([obj[0], obj[1], obj[2][:2]], "tally[2]: expected 3 items, got 2")
+    refused([obj[0] + obj[0], obj[1], obj[2]], "tally[0]: expected 1 items, got 2")
+    refused([obj[0], [{"alpha": obj[1][0]["alpha"]}], obj[2]],
+            "tally[1]: missing ['beta'], unexpected []")
+
+
+def test_decryption_never_skips_an_entry_of_a_shorter_tally(small, ballots):
+    """Partials and tally of different shapes are an error, not a check of
+    the common part."""
+    election, _, shares = small
+    tally = tally_ballots(election, ballots)
+    objs = partials(election, tally, shares)
+    chosen = parsed(election, objs)
+    short = [tally[0], tally[1], tally[2][:2]]
+    with pytest.raises(ValueError):
+        verify_partial(election, short, 1, chosen[1])
+    with pytest.raises(ValueError):
+        verify_partial(election, tally[:2], 1, chosen[1])
+    with pytest.raises(ValueError):
+        combine(election, tally[:2], chosen, 4)
