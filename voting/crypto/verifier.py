@@ -196,7 +196,7 @@ def check_3_record_signature(v: Verification) -> list[str]:
         return ["signature names another head or event count"]
     election = setup["election"]
     try:
-        server_key = parse_point(election.get("server_key"))
+        server_key = hex_bytes32(election.get("server_key"))  # validated as A (§13)
         check_record_signature(server_key, fingerprint(election), scan.head, len(scan.lines),
                                bytes.fromhex(obj["signature"]))
     except CryptoError as exc:
