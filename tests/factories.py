@@ -3,12 +3,13 @@ objects a test needs through the same services the app uses."""
 
 from __future__ import annotations
 
+import json
 import secrets
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.hazmat.primitives.serialization import PublicFormat
-
+from voting.crypto import dkg
+from voting.crypto import envelope
+from voting.crypto import group
+from voting.crypto import keys
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import public_credential
 from voting.models import Card
@@ -37,28 +38,53 @@ def make_conference(session, *, units: int = 3, delegates: int = 5,
 
 
 def complete_key_ceremony(session, conference: Conference, trustees: int = 3,
-                          threshold: int = 2) -> dict[int, X25519PrivateKey]:
+                          threshold: int = 2) -> dict[int, bytes]:
     """Name trustees, enrol each with a fresh X25519 key (as their browser
-    would from a passphrase), deal; returns each trustee's private key."""
+    would from a passphrase), and run the distributed key generation
+    through the services, each trustee's side computed by voting/crypto/dkg
+    as their browser would; returns each trustee's private key."""
     tokens = ceremony.set_trustees(session, conference,
                                    [f"Trustee {i}" for i in range(1, trustees + 1)], threshold)
     private = {}
     for index, token in tokens.items():
-        key = X25519PrivateKey.generate()
-        public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
-        ceremony.enrol(session, ceremony.trustee_by_token(session, token), public,
-                       secrets.token_hex(32))
-        private[index] = key
-    ceremony.deal_keys(session, conference)
+        private[index] = secrets.token_bytes(32)
+        ceremony.enrol(session, ceremony.trustee_by_token(session, token),
+                       envelope.public_key(private[index]).hex(), secrets.token_hex(32))
+    run_key_generation(session, conference, private)
     return private
 
 
-def trustee_share(conference: Conference, index: int, private: X25519PrivateKey) -> int:
-    import json
+def trustee_of(conference: Conference, index: int):
+    return next(t for t in conference.trustees if t.index == index)
 
-    trustee = conference.trustees[index - 1]
-    return ceremony.decrypt_share(conference, trustee, json.loads(trustee.encrypted_share),
-                                  private)
+
+def run_key_generation(session, conference: Conference, private: dict[int, bytes]) -> None:
+    """Commit, reveal and confirm for every enrolled trustee (PROTOCOL §4.5)."""
+    frame = dkg.Ceremony(conference.id, conference.ceremony_attempt, conference.threshold,
+                         tuple(bytes.fromhex(t.enrolment_key) for t in conference.trustees))
+    attempt = {"attempt": conference.ceremony_attempt}
+    indices = [t.index for t in conference.trustees]
+    for i in indices:
+        message = dkg.commit(frame, i, keys.draw_coefficients(conference.threshold))
+        ceremony.commit(session, trustee_of(conference, i), {**attempt, **message})
+    for i in indices:
+        trustee = trustee_of(conference, i)
+        coefficients = dkg.open_coefficients(frame, i, private[i],
+                                             json.loads(trustee.sealed_coefficients))
+        ceremony.reveal(session, trustee, {**attempt, **dkg.reveal(frame, i, coefficients)})
+    reveals = {t.index: json.loads(t.reveal_json) for t in conference.trustees}
+    for i in indices:
+        share = dkg.receive(frame, i, private[i], reveals)
+        ceremony.confirm(session, trustee_of(conference, i),
+                         {**attempt, "public_share": group.mul_base(share).hex()})
+
+
+def trustee_share(conference: Conference, index: int, private: bytes) -> int:
+    """s_i, opened from the envelopes every dealer sealed to trustee ``index``."""
+    frame = dkg.Ceremony(conference.id, conference.ceremony_attempt, conference.threshold,
+                         tuple(bytes.fromhex(t.enrolment_key) for t in conference.trustees))
+    return dkg.receive(frame, index, private,
+                       {t.index: json.loads(t.reveal_json) for t in conference.trustees})
 
 
 def make_cards(session, conference: Conference, round_ids: list, count: int) -> list[bytes]:

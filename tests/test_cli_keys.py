@@ -1,6 +1,8 @@
-"""The offline key ceremony and offline decryption (voting/cli/keys.py):
-deal on an air-gapped machine, import the public half, decrypt a closed
-round's tally with t share files, submit, publish, verify the record."""
+"""The offline key ceremony and offline decryption through the CLI
+(voting/cli/keys.py over voting/services/offline.py): deal on an
+air-gapped machine, import the public half, decrypt a closed round's tally
+with t share files, submit, publish, verify the record. The use cases
+themselves are tested in tests/services/test_offline.py."""
 
 from __future__ import annotations
 
@@ -8,11 +10,8 @@ import json
 import re
 import stat
 
-import click
 import pytest
 
-from voting.cli.keys import open_share
-from voting.cli.keys import WrongPassphrase
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.codec import scalar_hex
@@ -24,8 +23,10 @@ from voting.services import rounds
 from voting.services import tallying
 from voting.services.board import export_record
 from voting.services.elections import election_of
+from voting.services.errors import Invalid
+from voting.services.offline import open_share
+from voting.services.offline import WrongPassphrase
 
-from .factories import complete_key_ceremony
 from .factories import make_conference
 from .factories import make_open_round
 
@@ -128,7 +129,8 @@ def test_import_keys_installs_the_public_material(app, runner, dealt):
         assert conference.public_key and conference.public_key in output
         assert (conference.trustee_count, conference.threshold) == (3, 2)
         assert [t.name for t in conference.trustees] == NAMES
-        assert all(t.enrolment_key is None and t.encrypted_share is None
+        assert conference.key_ceremony == "dealer"
+        assert all(t.enrolment_key is None and t.reveal_json is None
                    and re.fullmatch(r"[0-9a-f]{64}", t.invite_hash) for t in conference.trustees)
         for index in PASSPHRASES:
             file = json.loads((out / f"share-{index}.json").read_text(encoding="utf-8"))
@@ -265,7 +267,7 @@ def test_open_share_refuses_kdf_parameters_that_are_not_exact_integers(dealt, na
     out, _ = dealt
     share = json.loads((out / "share-1.json").read_text(encoding="utf-8"))
     share["kdf"][name] = value
-    with pytest.raises(click.ClickException, match="unexpected key-derivation parameters"):
+    with pytest.raises(Invalid, match="unexpected key-derivation parameters"):
         open_share(share, PASSPHRASES[1])
 
 
@@ -311,15 +313,21 @@ def test_submit_partial_refuses_an_altered_partial(app, runner, dealt, tmp_path)
         s.close()
 
 
-def test_export_tally_refuses_an_open_or_unknown_round(app, runner, tmp_path):
+def test_export_tally_refuses_an_open_or_unknown_round(app, runner, dealt, tmp_path):
+    out, _ = dealt
+    conference_id = make_conf(app)
+    result = runner.invoke(args=["voting", "import-keys", "--conference-id", str(conference_id),
+                                 str(out / "public.json")])
+    assert result.exit_code == 0, result.output
     with app.app_context():
         s = new_session(app)
-        conference = make_conference(s)
-        complete_key_ceremony(s, conference)
-        rnd, _ = make_open_round(s, conference, app.config["VOTING_KEYS_DIR"])
+        rnd, _ = make_open_round(s, s.get(Conference, conference_id),
+                                 app.config["VOTING_KEYS_DIR"])
         public_id = rnd.public_id
         s.close()
-    for round_id in (public_id, "r-missing"):
+    for round_id, message in ((public_id, "not waiting for decryption"),
+                              ("r-missing", "no such round")):
         result = runner.invoke(args=["voting", "export-tally", "--round", round_id,
                                      "--out", str(tmp_path / "t.json")])
-        assert result.exit_code != 0 and not (tmp_path / "t.json").exists()
+        assert result.exit_code != 0 and message in result.output
+        assert not (tmp_path / "t.json").exists()

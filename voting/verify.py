@@ -29,6 +29,8 @@ def main(argv=None) -> int:
     report = verify_record(args.record, workers=max(1, args.workers), progress=progress)
     for line in report.lines():
         print(line)
+    if report.key_line():
+        print(report.key_line())
     if report.counts is not None:
         print("Counts verified (check 17):")
         for line in report.count_lines():

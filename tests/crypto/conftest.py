@@ -34,7 +34,7 @@ def make_election(contests: list[dict], rules: list[dict] | None = None, voters:
     secrets = [derive_credential(bytes([i]) * 16, "round-1") for i in range(voters)]
     manifest = {"version": 1, "conference": "Hội nghị", "round": "round-1",
                 "title": "Vòng 1", "contests": contests, "rules": rules or []}
-    obj = election_object(manifest, threshold, [dealing.to_json()],
+    obj = election_object(manifest, "dealer", threshold, [dealing.to_json()],
                           [f"T{i}" for i in range(1, trustees + 1)],
                           [point_hex(public_credential(x)) for x in secrets],
                           point_hex(mul_base(0x5E5E)))

@@ -64,7 +64,7 @@ def build_round(contests: list[dict], rules: list[dict], choices: list[list[list
     secrets = [derive_credential(bytes([i + 1]) * 16, "round-x") for i in range(voters)]
     manifest = {"version": 1, "conference": "Hội nghị", "round": "round-x", "title": "Vòng",
                 "contests": contests, "rules": rules}
-    obj = election_object(manifest, threshold, [dealing.to_json()],
+    obj = election_object(manifest, "dealer", threshold, [dealing.to_json()],
                           [f"T{i}" for i in range(1, trustees + 1)],
                           [point_hex(public_credential(x)) for x in secrets],
                           server_key.public_key().public_bytes(Encoding.Raw,

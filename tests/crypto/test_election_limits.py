@@ -32,7 +32,7 @@ def credentials(n: int) -> list[str]:
 
 def build(threshold=2, trustees=3, voters=3, contests=None, seed=b"election") -> dict:
     dealing = keys.deal(threshold, trustees, rng=TestRng(seed))
-    return election_object(manifest(contests), threshold, [dealing.to_json()],
+    return election_object(manifest(contests), "dealer", threshold, [dealing.to_json()],
                            [f"T{i}" for i in range(1, trustees + 1)], credentials(voters),
                            point_hex(SERVER_KEY))
 
@@ -61,7 +61,7 @@ def test_a_built_election_parses_to_its_parts(good):
 def test_election_object_checks_the_dealers_against_the_threshold():
     dealing = keys.deal(3, 3, rng=TestRng(b"three")).to_json()
     with pytest.raises(InvalidStructure, match=r"^dealer 0\.commitments: expected 2 items"):
-        election_object(manifest(), 2, [dealing], ["A", "B", "C"], credentials(1),
+        election_object(manifest(), "dealer", 2, [dealing], ["A", "B", "C"], credentials(1),
                         point_hex(SERVER_KEY))
 
 

@@ -1,16 +1,16 @@
 """The chair's side of the key ceremony: naming trustees, one-time
-invitations, dealing (voting/web/ceremony.py)."""
+invitations, following the trustees' key generation, restarting it after a
+complaint (voting/web/ceremony.py)."""
 
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.hazmat.primitives.serialization import PublicFormat
 from sqlalchemy import select
 
+from voting.crypto import envelope
 from voting.db import new_session
 from voting.models import Conference
 from voting.models import Role
@@ -20,6 +20,7 @@ from voting.services.errors import NotFound
 
 from ..factories import complete_key_ceremony
 from ..factories import make_conference
+from ..factories import run_key_generation
 
 LINK = re.compile(r"https://vote\.example/trustee/enrol#([A-Za-z0-9_\-]+)")
 
@@ -118,36 +119,93 @@ def test_renaming_replaces_the_invitations(app, client, auth, conference_id):
         s.close()
 
 
-def deal(client, conference_id: int):
+def restart(client, conference_id: int, without: int | None = None):
     token = csrf_token(client, page_url(conference_id))
-    return client.post(f"{page_url(conference_id)}/deal", data={"csrf_token": token})
+    data = {"csrf_token": token} | ({"without": without} if without else {})
+    return client.post(f"{page_url(conference_id)}/restart", data=data)
 
 
-def test_deal_waits_for_every_trustee_then_makes_the_key(app, client, auth, conference_id):
-    auth.login()
-    tokens = invitation_tokens(post_trustees(client, conference_id, "A\nB\nC").text)
-    assert "Make the key</button>" not in client.get(page_url(conference_id)).get_data(
-        as_text=True)
-    assert deal(client, conference_id).status_code == 400
+def enrol_all(app, tokens) -> dict[int, bytes]:
+    private = {}
     with app.app_context():
         s = new_session(app)
-        for token in tokens:
-            public = X25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw,
-                                                                           PublicFormat.Raw)
-            ceremony.enrol(s, ceremony.trustee_by_token(s, token), public.hex(), "aa" * 32)
+        for index, token in enumerate(tokens, start=1):
+            private[index] = secrets.token_bytes(32)
+            ceremony.enrol(s, ceremony.trustee_by_token(s, token),
+                           envelope.public_key(private[index]).hex(), "aa" * 32)
         s.close()
-    assert "Make the key</button>" in client.get(page_url(conference_id)).get_data(as_text=True)
-    response = deal(client, conference_id)
-    assert response.status_code == 302
+    return private
+
+
+def progress(client, conference_id: int) -> dict:
+    response = client.get(f"{page_url(conference_id)}/progress.json")
+    assert response.status_code == 200
+    return response.json
+
+
+def test_the_chair_follows_each_trustees_phase(app, client, auth, conference_id):
+    auth.login()
+    tokens = invitation_tokens(post_trustees(client, conference_id, "A\nB\nC").text)
+    assert [t["phase"] for t in progress(client, conference_id)["trustees"]] == ["invited"] * 3
+    private = enrol_all(app, tokens)
+    state = progress(client, conference_id)
+    assert state["phase"] == "commit" and state["attempt"] == 1
+    assert [t["phase"] for t in state["trustees"]] == ["enrolled"] * 3
+    page = client.get(page_url(conference_id)).get_data(as_text=True)
+    assert 'data-phase="commit"' in page and "dist/ceremony.js" in page
+    assert "/deal" not in page
     with app.app_context():
         s, conference = load(app, conference_id)
-        assert conference.has_key and all(t.encrypted_share for t in conference.trustees)
+        run_key_generation(s, conference, private)
         key = conference.public_key
         s.close()
+    state = progress(client, conference_id)
+    assert state["phase"] == "done"
+    assert [t["phase"] for t in state["trustees"]] == ["confirmed"] * 3
     page = client.get(page_url(conference_id)).get_data(as_text=True)
-    assert key in page
-    assert "/trustees" not in page and "Make the key</button>" not in page
-    assert deal(client, conference_id).status_code == 400
+    assert key in page and "no machine ever held the whole key" in page
+    assert "/trustees" not in page and "/restart" not in page
+    assert restart(client, conference_id).status_code == 400
+
+
+def test_a_complaint_shows_and_the_chair_restarts_without_the_accused(app, client, auth,
+                                                                       conference_id):
+    auth.login()
+    tokens = invitation_tokens(post_trustees(client, conference_id, "A\nB\nC").text)
+    enrol_all(app, tokens)
+    with app.app_context():
+        s, conference = load(app, conference_id)
+        for t in conference.trustees:      # every trustee commits; then C complains
+            t.commitment_hash, t.reveal_json = "00" * 32, "{}"
+        conference.trustees[2].complaint_against = 1
+        s.commit()
+        s.close()
+    state = progress(client, conference_id)
+    assert state["phase"] == "complaint"
+    assert state["trustees"][2]["complaint_against"] == 1
+    page = client.get(page_url(conference_id)).get_data(as_text=True)
+    assert "reports that the share from trustee 1" in page
+    assert "Restart without A" in page
+    assert restart(client, conference_id, without=1).status_code == 302
+    state = progress(client, conference_id)
+    assert state["phase"] == "commit" and state["attempt"] == 2
+    assert [(t["index"], t["name"], t["phase"]) for t in state["trustees"]] == [
+        (1, "B", "enrolled"), (2, "C", "enrolled")]
+
+
+def test_restart_needs_the_chair(app, client, auth, conference_id):
+    with app.app_context():
+        s, conference = load(app, conference_id)
+        tokens = ceremony.set_trustees(s, conference, ["A", "B", "C"], 2)
+        s.close()
+    enrol_all(app, tokens.values())
+    auth.login("auditor", Role.AUDITOR)
+    assert progress(client, conference_id)["phase"] == "commit"
+    assert restart(client, conference_id).status_code == 403
+    with app.app_context():
+        s, conference = load(app, conference_id)
+        assert conference.ceremony_attempt == 1
+        s.close()
 
 
 def test_trustees_cannot_be_renamed_once_the_key_exists(app, client, auth, conference_id):

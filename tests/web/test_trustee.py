@@ -1,6 +1,7 @@
 """The trustee's side of the key ceremony and of decryption
-(voting/web/trustee.py): session from the invitation token, enrolment,
-the dealt share, tally and partial decryption endpoints."""
+(voting/web/trustee.py): session from the invitation token, enrolment, the
+distributed key generation's endpoints, the share, tally and partial
+decryption endpoints."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import secrets
 from dataclasses import dataclass
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.hazmat.primitives.serialization import PublicFormat
 
+from voting.crypto import dkg
+from voting.crypto import envelope
+from voting.crypto import group
 from voting.crypto import keys
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
@@ -35,8 +36,13 @@ from ..factories import make_conference
 from ..factories import make_open_round
 
 
-def public_hex(private: X25519PrivateKey) -> str:
-    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+def public_hex(private: bytes) -> str:
+    return envelope.public_key(private).hex()
+
+
+def new_private() -> bytes:
+    """An enrolment private key, as a browser derives it from a passphrase."""
+    return secrets.token_bytes(32)
 
 
 class TrusteeBrowser:
@@ -63,7 +69,7 @@ class TrusteeBrowser:
 class Ceremony:
     conference_id: int
     tokens: dict[int, str]
-    private: dict[int, X25519PrivateKey]
+    private: dict[int, bytes]
 
 
 def name_trustees(app, conference_id: int | None = None) -> Ceremony:
@@ -78,20 +84,59 @@ def name_trustees(app, conference_id: int | None = None) -> Ceremony:
 
 
 def enrol_all_and_deal(app, world: Ceremony) -> Ceremony:
-    """Every trustee enrols through the web endpoints; the chair deals."""
+    """Every trustee enrols, then generates the key with the others, through
+    the web endpoints only; each browser's side computed by voting/crypto/dkg."""
+    browsers = {}
     for index, token in world.tokens.items():
-        browser = TrusteeBrowser(app)
+        browsers[index] = browser = TrusteeBrowser(app)
         assert browser.open(token).status_code == 200
-        world.private[index] = X25519PrivateKey.generate()
+        world.private[index] = new_private()
         response = browser.post("/trustee/enrolment", {
             "enrolment_key": public_hex(world.private[index]),
             "kdf_salt": secrets.token_hex(32)})
         assert response.status_code == 200, response.text
-    with app.app_context():
-        s = new_session(app)
-        ceremony.deal_keys(s, s.get(Conference, world.conference_id))
-        s.close()
+    generate_in_browsers(browsers, world.private)
     return world
+
+
+def frame_of(state: dict) -> dkg.Ceremony:
+    c = state["ceremony"]
+    return dkg.Ceremony(c["conference_id"], c["attempt"], c["threshold"],
+                        tuple(bytes.fromhex(k) for k in c["enrolment_keys"]))
+
+
+def generate_in_browsers(browsers: dict, private: dict) -> None:
+    """Commit, reveal, confirm (PROTOCOL §4.5), as each trustee's page does."""
+    def step(index, name, payload):
+        response = browsers[index].post(f"/trustee/ceremony/{name}", payload)
+        assert response.status_code == 200, response.text
+        return response.json
+
+    for index, browser in browsers.items():
+        state = browser.get("/trustee/ceremony.json").json
+        assert state["phase"] == "commit" and state["me"] == "enrolled"
+        message = dkg.commit(frame_of(state), index, keys.draw_coefficients(state["threshold"]))
+        step(index, "commit", {"attempt": state["attempt"], **message})
+    for index, browser in browsers.items():
+        state = browser.get("/trustee/ceremony.json").json
+        assert state["phase"] == "reveal"
+        coefficients = dkg.open_coefficients(frame_of(state), index, private[index],
+                                             state["sealed_coefficients"])
+        step(index, "reveal", {"attempt": state["attempt"],
+                               **dkg.reveal(frame_of(state), index, coefficients)})
+    for index, browser in browsers.items():
+        state = browser.get("/trustee/ceremony.json").json
+        assert state["phase"] == "confirm"
+        share = dkg.receive(frame_of(state), index, private[index], dict(
+            enumerate(state["reveals"], start=1)))
+        step(index, "confirm", {"attempt": state["attempt"],
+                                "public_share": group.mul_base(share).hex()})
+
+
+def share_of(dealt: dict, private: bytes) -> int:
+    """s_i opened from what /trustee/share.json returns."""
+    return dkg.receive(frame_of(dealt), dealt["index"], private,
+                       dict(enumerate(dealt["reveals"], start=1)))
 
 
 @pytest.fixture
@@ -120,10 +165,11 @@ def python_partial(app, world: Ceremony, public_id: str, index: int) -> dict:
     with app.app_context():
         s = new_session(app)
         rnd = rounds.get_round_by_public_id(s, public_id)
-        trustee = s.get(Conference, world.conference_id).trustees[index - 1]
-        share = ceremony.decrypt_share(trustee.conference, trustee,
-                                       json.loads(trustee.encrypted_share),
-                                       world.private[index])
+        conference = s.get(Conference, world.conference_id)
+        frame = dkg.Ceremony(conference.id, conference.ceremony_attempt, conference.threshold,
+                             tuple(bytes.fromhex(t.enrolment_key) for t in conference.trustees))
+        share = dkg.receive(frame, index, world.private[index],
+                            {t.index: json.loads(t.reveal_json) for t in conference.trustees})
         partial = partial_decrypt(election_of(rnd), tallying.encrypted_tally(s, rnd), index,
                                   share)
         s.close()
@@ -165,7 +211,7 @@ def test_trustee_enrols_with_the_token_in_a_json_body(app):
     assert response.status_code == 200
     assert response.json["name"] == "Bình" and response.json["index"] == 2
     assert response.json["is_enrolled"] is False and response.json["has_key"] is False
-    private = X25519PrivateKey.generate()
+    private = new_private()
     salt = secrets.token_hex(32)
     response = browser.post("/trustee/enrolment", {"enrolment_key": public_hex(private),
                                                    "kdf_salt": salt})
@@ -190,14 +236,14 @@ def test_bad_token_opens_no_session(app):
     assert browser.client.get("/trustee/session").status_code == 405
 
 
-@pytest.mark.parametrize("url", ["/trustee/", "/trustee/share.json",
+@pytest.mark.parametrize("url", ["/trustee/", "/trustee/share.json", "/trustee/ceremony.json",
                                  "/trustee/rounds/r-0000/tally.json"])
 def test_trustee_pages_need_a_trustee_session(app, url):
     assert TrusteeBrowser(app).get(url).status_code == 403
 
 
-@pytest.mark.parametrize("url", ["/trustee/enrolment", "/trustee/share-checked",
-                                 "/trustee/rounds/r-0000/partial"])
+@pytest.mark.parametrize("url", ["/trustee/enrolment", "/trustee/ceremony/commit",
+                                 "/trustee/ceremony/confirm", "/trustee/rounds/r-0000/partial"])
 def test_trustee_posts_need_a_trustee_session(app, url):
     assert TrusteeBrowser(app).post(url, {}).status_code == 403
 
@@ -233,30 +279,30 @@ def test_enrolment_is_closed_once_the_key_exists(app, world):
     page = browser.get("/trustee/enrol")  # the page's script goes on to the home page
     assert page.status_code == 200 and 'data-has-key="1"' in page.text
     response = browser.post("/trustee/enrolment", {
-        "enrolment_key": public_hex(X25519PrivateKey.generate()),
+        "enrolment_key": public_hex(new_private()),
         "kdf_salt": secrets.token_hex(32)})
     assert response.status_code == 400
 
 
-# -- the dealt share ---------------------------------------------------------
+# -- the distributed key generation and the share --------------------------
 
 def test_share_json_is_the_logged_in_trustees_own(app, world):
-    envelopes = {}
     for index in (1, 3):
         browser = TrusteeBrowser(app)
         browser.open(world.tokens[index])
         dealt = browser.get("/trustee/share.json").json
         trustee = load_trustee(app, world.conference_id, index)
-        assert dealt["index"] == index and dealt["conference_id"] == world.conference_id
+        assert dealt["index"] == index
+        assert dealt["ceremony"]["conference_id"] == world.conference_id
         assert dealt["enrolment_key"] == public_hex(world.private[index])
         assert dealt["kdf"] == ceremony.KDF and dealt["kdf_salt"] == trustee.kdf_salt
         assert dealt["public_share"] == trustee.public_share
-        envelopes[index] = dealt["encrypted_share"]
-        share = ceremony.decrypt_share(trustee.conference, trustee, dealt["encrypted_share"],
-                                       world.private[index])
-        parsed = keys.parse_dealings(dealt["dealers"], 2)
+        share = share_of(dealt, world.private[index])
+        parsed = keys.parse_dealings([{k: r[k] for k in ("commitments", "proofs")}
+                                      for r in dealt["reveals"]], 2)
         keys.check_share(parsed, index, share)
-    assert envelopes[1] != envelopes[3]
+        with pytest.raises(dkg.Complaint):      # another trustee's key opens nothing
+            share_of(dealt, world.private[2])
 
 
 def test_share_json_waits_for_the_key(app):
@@ -264,16 +310,65 @@ def test_share_json_waits_for_the_key(app):
     browser = TrusteeBrowser(app)
     browser.open(world.tokens[1])
     assert browser.get("/trustee/share.json").status_code == 409
-    assert browser.post("/trustee/share-checked", {}).status_code == 409
 
 
-def test_share_checked_is_recorded(app, world):
-    browser = TrusteeBrowser(app)
-    browser.open(world.tokens[2])
-    assert load_trustee(app, world.conference_id, 2).share_checked_at is None
-    assert browser.post("/trustee/share-checked", {}).status_code == 200
-    assert load_trustee(app, world.conference_id, 2).share_checked_at is not None
-    assert load_trustee(app, world.conference_id, 1).share_checked_at is None
+def test_the_ceremony_state_shows_a_trustee_only_their_own_sealed_coefficients(app):
+    world = name_trustees(app)
+    browsers = {}
+    for index, token in world.tokens.items():
+        browsers[index] = TrusteeBrowser(app)
+        browsers[index].open(token)
+        world.private[index] = new_private()
+        browsers[index].post("/trustee/enrolment", {
+            "enrolment_key": public_hex(world.private[index]), "kdf_salt": secrets.token_hex(32)})
+    sealed = {}
+    for index in (1, 2):
+        state = browsers[index].get("/trustee/ceremony.json").json
+        message = dkg.commit(frame_of(state), index, keys.draw_coefficients(2))
+        assert browsers[index].post("/trustee/ceremony/commit",
+                                    {"attempt": 1, **message}).status_code == 200
+        sealed[index] = message["sealed_coefficients"]
+    for index in (1, 2):
+        state = browsers[index].get("/trustee/ceremony.json").json
+        assert state["sealed_coefficients"] == sealed[index]
+        assert state["index"] == index and state["me"] == "committed"
+        assert state["phase"] == "commit" and state["reveals"] is None
+        assert [t["phase"] for t in state["trustees"]] == ["committed", "committed", "enrolled"]
+    assert browsers[3].get("/trustee/ceremony.json").json["sealed_coefficients"] is None
+
+
+@pytest.mark.parametrize("payload, status", [
+    ({"attempt": 2, "commitment_hash": "00" * 32}, 409),
+    ({"attempt": 1, "commitment_hash": "00" * 32}, 400),
+    ({"attempt": 1, "commitment_hash": "00" * 32, "sealed_coefficients": {
+        "ephemeral": "00" * 32, "nonce": "00" * 12, "ciphertext": "00" * 47}}, 400),
+    ({"attempt": 1.0}, 400),
+    (["attempt", 1], 400),
+])
+def test_ceremony_posts_are_validated_and_store_nothing(app, payload, status):
+    world = name_trustees(app)
+    browsers = {}
+    for index, token in world.tokens.items():
+        browsers[index] = TrusteeBrowser(app)
+        browsers[index].open(token)
+        browsers[index].post("/trustee/enrolment", {
+            "enrolment_key": public_hex(new_private()), "kdf_salt": secrets.token_hex(32)})
+    response = browsers[1].post("/trustee/ceremony/commit", payload)
+    assert response.status_code == status, response.text
+    assert load_trustee(app, world.conference_id, 1).commitment_hash is None
+    assert browsers[1].post("/trustee/ceremony/deal", {}).status_code == 404
+
+
+def test_the_key_made_in_browsers_is_the_conference_key(app, world):
+    with app.app_context():
+        s = new_session(app)
+        conference = s.get(Conference, world.conference_id)
+        assert conference.key_ceremony == "distributed"
+        assert all(t.share_checked_at is not None for t in conference.trustees)
+        s.close()
+    dealers = keys.parse_dealings(json.loads(conference.dealers_json), 2)
+    assert len(dealers) == 3
+    assert keys.joint_public_key(dealers).hex() == conference.public_key
 
 
 # -- decryption --------------------------------------------------------------

@@ -26,8 +26,13 @@ from .manifest import Manifest
 from .manifest import PACKED_LIMIT
 from .manifest import parse_manifest
 
-ELECTION_KEYS = {"manifest", "public_key", "threshold", "trustees", "dealers",
+ELECTION_KEYS = {"manifest", "ceremony", "public_key", "threshold", "trustees", "dealers",
                  "credentials", "server_key"}
+
+#: The ceremonies that can make a key (§4.1): every trustee deals in their
+#: browser, or one dealer on an air-gapped machine.
+DISTRIBUTED, DEALER = "distributed", "dealer"
+CEREMONIES = (DISTRIBUTED, DEALER)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Election:
     raw: dict
     fingerprint: bytes
     manifest: Manifest
+    ceremony: str
     public_key: bytes
     threshold: int
     trustees: tuple[Trustee, ...]
@@ -62,7 +68,7 @@ class Election:
         return None
 
 
-def election_object(manifest: dict, threshold: int, dealers: list[dict],
+def election_object(manifest: dict, ceremony: str, threshold: int, dealers: list[dict],
                     trustee_names: list[str], credentials, server_key: str) -> dict:
     """Assemble a round's election object (§5.3) from its parts: the joint
     key and each trustee's public share follow from the dealers'
@@ -70,6 +76,7 @@ def election_object(manifest: dict, threshold: int, dealers: list[dict],
     dealings = parse_dealings(dealers, threshold)
     return {
         "manifest": manifest,
+        "ceremony": ceremony,
         "public_key": point_hex(joint_public_key(dealings)),
         "threshold": threshold,
         "trustees": [{"index": i, "name": name,
@@ -120,15 +127,24 @@ def parse_election(obj) -> Election:
                                 parse_point(t["public_share"])))
     if not threshold <= len(trustees) <= MAX_TRUSTEES:
         raise InvalidStructure("need threshold <= trustees <= 32")
+    ceremony = obj["ceremony"]
+    if ceremony not in CEREMONIES or type(ceremony) is not str:
+        raise InvalidStructure('ceremony must be "distributed" or "dealer"')
+    dealings = parse_dealings(obj["dealers"], threshold)
+    if len(dealings) != (len(trustees) if ceremony == DISTRIBUTED else 1):
+        raise InvalidStructure(f"a {ceremony} key has "
+                               + ("one dealer per trustee" if ceremony == DISTRIBUTED
+                                  else "exactly one dealer"))
     credential_list = parse_credentials(obj["credentials"], manifest)
     return Election(
         raw=obj,
         fingerprint=fingerprint(obj),
         manifest=manifest,
+        ceremony=ceremony,
         public_key=parse_point(obj["public_key"]),
         threshold=threshold,
         trustees=tuple(trustees),
-        dealings=parse_dealings(obj["dealers"], threshold),
+        dealings=dealings,
         credentials=frozenset(credential_list),
         credential_list=credential_list,
         server_key=parse_point(obj["server_key"]),

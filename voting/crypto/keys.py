@@ -58,7 +58,18 @@ def deal(threshold: int, trustees: int, dealer: int = 0, rng: Rng = group.os_rng
     if (type(threshold) is not int or type(trustees) is not int
             or not 1 <= threshold <= trustees <= MAX_TRUSTEES):
         raise ValueError("need 1 <= threshold <= trustees <= 32")
-    coefficients = [group.random_scalar(rng) for _ in range(threshold)]
+    return dealing_of(draw_coefficients(threshold, rng), dealer, trustees, rng)
+
+
+def draw_coefficients(threshold: int, rng: Rng = group.os_rng) -> list[int]:
+    """a_0 … a_{t-1}: uniform non-zero scalars (§4.1)."""
+    return [group.random_scalar(rng) for _ in range(threshold)]
+
+
+def dealing_of(coefficients: list[int], dealer: int, trustees: int,
+               rng: Rng = group.os_rng) -> Dealing:
+    """Commitments, coefficient proofs (dealer number ``dealer``, §4.2) and
+    the shares f(1) … f(trustees) of the polynomial ``coefficients``."""
     commitments = tuple(group.mul_base(a) for a in coefficients)
     proofs = tuple(
         schnorr_sign(a, "coefficient", _coefficient_message(dealer, j), rng)
@@ -98,8 +109,16 @@ def verify_dealings(dealings) -> None:
     :raises InvalidProof: on the first that fails.
     """
     for d, (commitments, proofs) in enumerate(dealings):
-        for j, (c_j, (c, u)) in enumerate(zip(commitments, proofs, strict=True)):
-            schnorr_verify(c_j, "coefficient", _coefficient_message(d, j), c, u)
+        verify_dealing(d, commitments, proofs)
+
+
+def verify_dealing(dealer: int, commitments, proofs) -> None:
+    """Check the coefficient proofs of dealer number ``dealer`` (§4.2).
+
+    :raises InvalidProof:
+    """
+    for j, (c_j, (c, u)) in enumerate(zip(commitments, proofs, strict=True)):
+        schnorr_verify(c_j, "coefficient", _coefficient_message(dealer, j), c, u)
 
 
 def joint_public_key(dealings) -> bytes:

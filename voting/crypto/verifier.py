@@ -453,6 +453,18 @@ class Report:
     #: their contests and options.
     counts: list[list[int]] | None = None
     contests: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    #: When check 6 passed: the ceremony that made the key (§4.1), its
+    #: number of dealers, and t of n.
+    key: tuple[str, int, int, int] | None = None
+
+    def key_line(self) -> str | None:
+        """Which ceremony made the key, in words (None if check 6 failed)."""
+        if self.key is None:
+            return None
+        ceremony, dealers, t, n = self.key
+        how = (f"distributed generation, {dealers} dealers (one per trustee)"
+               if ceremony == "distributed" else "one offline dealer")
+        return f"Key: {how}; any {t} of {n} trustees decrypt"
 
     def count_lines(self) -> list[str]:
         """The verified counts, one contest a line (empty if unverified)."""
@@ -489,6 +501,9 @@ def verify_record(path, workers: int = 2,
             report.failures[n] = check(v)
         except NotEvaluated as exc:
             report.failures[n] = [f"not evaluated: {exc}"]
+    if report.passed(6):
+        e = v.scan.election
+        report.key = (e.ceremony, len(e.dealings), e.threshold, len(e.trustees))
     if report.passed(17):
         report.counts = v.scan.first("result")[1]["counts"]
         report.contests = [(c.id, c.options) for c in v.scan.election.manifest.contests]

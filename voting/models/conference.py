@@ -36,6 +36,10 @@ class Conference(Base):
     public_key: Mapped[str | None] = mapped_column(String(64))
     #: The dealers' commitments and proofs (JSON list, PROTOCOL §4).
     dealers_json: Mapped[str | None] = mapped_column(Text)
+    #: Which ceremony made the key: "distributed" or "dealer" (PROTOCOL §4.1).
+    key_ceremony: Mapped[str | None] = mapped_column(String(20))
+    #: The distributed key generation's attempt, 1 + the restarts (§4.5).
+    ceremony_attempt: Mapped[int] = mapped_column(Integer, default=1)
 
     units: Mapped[list[Unit]] = relationship(back_populates="conference",
                                              order_by="Unit.position",
@@ -104,11 +108,22 @@ class Trustee(Base):
     enrolment_key: Mapped[str | None] = mapped_column(String(64))
     #: KDF salt (hex) the browser used with the passphrase.
     kdf_salt: Mapped[str | None] = mapped_column(String(64))
-    #: The share encrypted to ``enrolment_key`` (JSON), set by the dealing.
-    encrypted_share: Mapped[str | None] = mapped_column(Text)
-    #: K_i (hex), the public share, set by the dealing.
+    #: The distributed key generation of the current attempt (§4.5). Each
+    #: column is public or sealed to a trustee's enrolment key: the commit's
+    #: hash, the dealer's coefficients sealed to its own key (deleted at the
+    #: reveal), and the reveal (commitments, proofs, one sealed share per
+    #: trustee) as JSON.
+    commitment_hash: Mapped[str | None] = mapped_column(String(64))
+    sealed_coefficients: Mapped[str | None] = mapped_column(Text)
+    reveal_json: Mapped[str | None] = mapped_column(Text)
+    #: The dealer (index) whose share this trustee found bad, if any.
+    complaint_against: Mapped[int | None] = mapped_column(Integer)
+    #: K_i (hex), the public share, set when the key is made.
     public_share: Mapped[str | None] = mapped_column(String(64))
     enrolled_at: Mapped[datetime | None] = mapped_column()
+    committed_at: Mapped[datetime | None] = mapped_column()
+    revealed_at: Mapped[datetime | None] = mapped_column()
+    #: When the trustee's browser confirmed s_i·B = K_i.
     share_checked_at: Mapped[datetime | None] = mapped_column()
 
     conference: Mapped[Conference] = relationship(back_populates="trustees")

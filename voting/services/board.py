@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..crypto.board import make_event
@@ -21,32 +20,13 @@ from ..crypto.record import write_record
 from ..models import BoardEvent
 from ..models import Round
 from .errors import NotFound
+from .locking import lock_row
 from .server_key import load_server_key
 
 
 def lock_round(session: Session, round_id: int) -> Round:
-    """Start a write on a round: load it under a row lock.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE`` (read committed: later statements
-    see every ballot committed before the lock was granted). SQLite has one
-    writer at a time and snapshot reads: the transaction must *begin* with
-    the write, so a read-only transaction in progress is ended first and a
-    no-op update takes the database's write lock (waiting up to
-    busy_timeout).
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        if session.new or session.dirty or session.deleted or session.info.get("has_flushed"):
-            raise RuntimeError("lock_round must start a write transaction")
-        if session.in_transaction():
-            session.rollback()
-        session.execute(update(Round).where(Round.id == round_id)
-                        .values(event_count=Round.event_count))
-    # populate_existing: a Round already in the session is refreshed from
-    # the locked row, not served stale from the identity map.
-    rnd = session.execute(
-        select(Round).where(Round.id == round_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    """Start a write on a round: load it under a row lock (:func:`lock_row`)."""
+    rnd = lock_row(session, Round, round_id, Round.event_count)
     if rnd is None:
         raise NotFound("no such round")
     return rnd

@@ -27,6 +27,12 @@ class KeyNotReady(DomainError):
     code, status = "key_not_ready", 409
 
 
+class CeremonyPhase(DomainError):
+    """The key ceremony is not at the step this post belongs to."""
+
+    code, status = "ceremony_phase", 409
+
+
 class BasesInconsistent(DomainError):
     """The check-in figures cannot be frozen as the round's bases."""
 

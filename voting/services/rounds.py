@@ -191,8 +191,8 @@ def open_round(session: Session, rnd: Round, keys_dir) -> None:
         .where(Credential.round_id == rnd.id, Card.is_revoked.is_(False))))
     if not credentials:
         raise Invalid("no ballot cards cover this round yet")
-    election_obj = election_object(manifest_of(rnd), conference.threshold,
-                                   json.loads(conference.dealers_json),
+    election_obj = election_object(manifest_of(rnd), conference.key_ceremony,
+                                   conference.threshold, json.loads(conference.dealers_json),
                                    [t.name for t in conference.trustees], credentials,
                                    server_public_key_hex(keys_dir))
     try:

@@ -1,5 +1,6 @@
 """The chair's side of the key ceremony (PROTOCOL §4): name the trustees,
-hand out their one-time invitations, and deal the key once all have enrolled.
+hand out their one-time invitations, follow the trustees' key generation
+live, and restart it after a complaint. The server never deals.
 
 Invitation tokens are shown once, on the response to the form that made
 them, and never stored (the database keeps only their SHA-256).
@@ -10,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import current_app
 from flask import flash
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import url_for
@@ -21,6 +23,7 @@ from wtforms import IntegerField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from ..db import get_session
@@ -28,7 +31,6 @@ from ..models import Conference
 from ..services import ceremony
 from ..services import conferences
 from . import qr
-from .forms import EmptyForm
 from .security import chair_required
 from .security import staff_required
 
@@ -66,9 +68,15 @@ def _conference(conference_id: int) -> Conference:
     return conferences.get_conference(get_session(), conference_id)
 
 
+class RestartForm(FlaskForm):
+    #: The trustee to leave out (their index), or empty to restart with everyone.
+    without = IntegerField(validators=[Optional(), NumberRange(min=1, max=32)])
+
+
 def _page(conference: Conference, form: TrusteesForm, status: int = 200):
     return render_template("ceremony/conference.html", conference=conference, form=form,
-                           deal_form=EmptyForm()), status
+                           restart_form=RestartForm(), progress=ceremony.progress(conference),
+                           ), status
 
 
 @bp.get("/conferences/<int:conference_id>")
@@ -97,12 +105,21 @@ def trustees(conference_id: int):
                            invitations=invitations)
 
 
-@bp.post("/conferences/<int:conference_id>/deal")
+@bp.get("/conferences/<int:conference_id>/progress.json")
+@staff_required
+def progress(conference_id: int):
+    """Each trustee's phase, for the chair's live page."""
+    return jsonify(ceremony.progress(_conference(conference_id)))
+
+
+@bp.post("/conferences/<int:conference_id>/restart")
 @chair_required
-def deal(conference_id: int):
+def restart(conference_id: int):
+    """A new attempt after a complaint, with everyone or without one trustee."""
     conf = _conference(conference_id)
-    if EmptyForm().validate_on_submit():
-        ceremony.deal_keys(get_session(), conf)
-        flash(_("The conference key has been made. Each trustee should now check their share."),
-              "success")
+    form = RestartForm()
+    if form.validate_on_submit():
+        ceremony.restart(get_session(), conf, form.without.data or None)
+        flash(_("The key generation starts again: each trustee's page continues by itself "
+                "while it is open."), "success")
     return redirect(url_for("ceremony.index", conference_id=conf.id))

@@ -9,8 +9,6 @@ decryptions with their proofs, which it verifies before publishing.
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint
 from flask import g
 from flask import jsonify
@@ -113,26 +111,39 @@ def home():
                            leave_form=EmptyForm())
 
 
+@bp.get("/ceremony.json")
+@trustee_required
+def ceremony_state():
+    """The key generation as this trustee's browser needs it (PROTOCOL §4.5)."""
+    return jsonify(ceremony.trustee_state(g.trustee))
+
+
+_STEPS = {"commit": ceremony.commit, "reveal": ceremony.reveal, "confirm": ceremony.confirm,
+          "complaint": ceremony.complain}
+
+
+@bp.post("/ceremony/<step>")
+@limiter.limit("120 per minute")
+@trustee_required
+def ceremony_step(step: str):
+    """One step of the key generation; a repeated post gets the same answer."""
+    if step not in _STEPS:
+        raise NotFound(_("No such step."))
+    _STEPS[step](get_session(), g.trustee, _json_body())
+    return jsonify(ceremony.trustee_state(g.trustee))
+
+
 @bp.get("/share.json")
 @trustee_required
 def share():
+    """What the trustee's browser opens its share s_i from: every dealer's
+    reveal (with the envelope sealed to this trustee) and the public share."""
     trustee = g.trustee
-    if trustee.encrypted_share is None:
-        raise KeyNotReady(_("The key has not been made yet."))
-    return jsonify(encrypted_share=json.loads(trustee.encrypted_share),
-                   kdf_salt=trustee.kdf_salt, kdf=ceremony.KDF,
-                   conference_id=trustee.conference_id, index=trustee.index,
-                   enrolment_key=trustee.enrolment_key, public_share=trustee.public_share,
-                   dealers=json.loads(trustee.conference.dealers_json))
-
-
-@bp.post("/share-checked")
-@trustee_required
-def share_checked():
-    if g.trustee.encrypted_share is None:
-        raise KeyNotReady(_("The key has not been made yet."))
-    ceremony.confirm_share(get_session(), g.trustee)
-    return jsonify(ok=True)
+    state = ceremony.trustee_state(trustee)
+    if not trustee.conference.has_key or state["reveals"] is None:
+        raise KeyNotReady(_("The key has not been made in the trustees' browsers."))
+    return jsonify({k: state[k] for k in ("index", "kdf", "kdf_salt", "enrolment_key",
+                                          "public_share", "ceremony", "reveals")})
 
 
 @bp.get("/rounds/<round_id>/tally.json")

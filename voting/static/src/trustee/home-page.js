@@ -68,7 +68,6 @@ async function unlock(root, form, passphrase) {
 
 async function checkShare(root, form, passphrase) {
   await unlock(root, form, passphrase);
-  await sendJson(root.dataset.shareCheckedUrl, {});
   return message('share_ok');
 }
 
@@ -175,7 +174,7 @@ async function run(root, form) {
 
 /** Wire the home page rooted at `root` (#trustee-home). */
 export function initHomePage(root) {
-  for (const form of root.querySelectorAll('form.passphrase-form')) {
+  for (const form of root.querySelectorAll('form.passphrase-form[data-action="check-share"], form.passphrase-form[data-action="decrypt"]')) {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       run(root, form);
