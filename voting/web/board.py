@@ -1,5 +1,6 @@
 """The public board: every round's hash-chained events, find-my-ballot,
-each ballot's event, and the signed record for ``voting-verify``."""
+each ballot's event, the signed record for ``voting-verify``, and a page
+that verifies a published round's record in the visitor's browser."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from flask import url_for
 
 from ..crypto.ballot import short_tracker
 from ..db import get_session
+from ..models import RoundState
 from ..services import board_queries as queries
 from ..services.board import board_bytes
 from ..services.board import export_record
@@ -88,6 +90,18 @@ def record(public_id: str):
     data = export_record(session, rnd, current_app.config["VOTING_KEYS_DIR"])
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=_record_name(rnd.public_id))
+
+
+@bp.get("/<public_id>/verify")
+@public
+def verify(public_id: str):
+    """Verify this round: the browser downloads the record and runs the
+    JavaScript verifier's 18 checks on it (PROTOCOL §14). Only a published
+    round's record can pass them all, so other rounds have no such page."""
+    rnd = queries.public_round(get_session(), public_id)
+    if rnd.state != RoundState.PUBLISHED:
+        raise NotFound("this round's result is not published yet")
+    return render_template("board/verify.html", rnd=rnd, record_name=_record_name(rnd.public_id))
 
 
 @bp.get("/<public_id>/board.jsonl")
