@@ -15,7 +15,8 @@ const { canonicalJson, isJsonInt } = await src('encoding.js');
 const { parseElection } = await src('election.js');
 const { ResponseError, readCastReply, readOpenRounds, readReceipt, readStatus } =
   await src('vote/responses.js');
-const { publicShareOf, shareContext, trusteeIndex } = await src('trustee/share.js');
+const { publicShareOf, trusteeIndex } = await src('trustee/share.js');
+const { ceremonyFromJson } = await src('trustee/dkg.js');
 const { partialDecrypt } = await src('trustee/partial.js');
 const { isSessionReply } = await src('trustee/enrol-page.js');
 const bundle = await import(new URL('../../voting/static/dist/ballot.js', import.meta.url));
@@ -164,14 +165,17 @@ test('an open round whose election has inexact types, or is another round\'s, is
 test('a trustee index is an integer from 1 to 32, never a boolean', () => {
   assert.equal(trusteeIndex(1), 1);
   assert.equal(trusteeIndex(32), 32);
-  const key = new Uint8Array(32);
   for (const index of [...NOT_INTEGERS, 0, 33]) {
     assert.throws(() => trusteeIndex(index), Error, String(index));
-    assert.throws(() => shareContext(1, index, key, key), Error, String(index));
     assert.throws(() => publicShareOf(ELECTION.dealers, index), Error, String(index));
   }
+  const frame = { conference_id: 1, attempt: 1, threshold: 1, enrolment_keys: ['09'.repeat(32)] };
+  assert.equal(ceremonyFromJson(frame).conferenceId, 1);
   for (const conferenceId of [true, 0, 1.5, '1', 2 ** 53]) {
-    assert.throws(() => shareContext(conferenceId, 1, key, key), Error, String(conferenceId));
+    assert.throws(() => ceremonyFromJson({ ...frame, conference_id: conferenceId }),
+      /conference id/, String(conferenceId));
+    assert.throws(() => ceremonyFromJson({ ...frame, attempt: conferenceId }), /attempt/,
+      String(conferenceId));
   }
 });
 
@@ -185,9 +189,10 @@ test('a partial decryption is never computed for a boolean index', async () => {
 
 test('the trustee session reply has exact types', () => {
   const reply = { name: 'An', index: 1, conference: 'Hội nghị', is_enrolled: false, has_key: false,
-    home: '/trustee/' };
+    key_generation_started: false, home: '/trustee/' };
   assert.ok(isSessionReply(reply));
   for (const [field, value] of [['has_key', 0], ['has_key', 1], ['is_enrolled', 1], ['index', true],
+    ['key_generation_started', 1], ['key_generation_started', undefined],
     ['index', 2 ** 53], ['name', null]]) {
     assert.ok(!isSessionReply({ ...reply, [field]: value }), `${field} = ${value}`);
   }

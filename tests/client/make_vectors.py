@@ -187,7 +187,7 @@ def build_election(voters: int = 5, trustees: int = 3, threshold: int = 2) -> tu
     dealing = keys.deal(threshold, trustees, rng=TestRng(b"vectors/dealer"))
     tokens = [token(f"voter-{k}") for k in range(voters)]
     credentials = [point_hex(public_credential(derive_credential(t, ROUND_ID))) for t in tokens]
-    obj = election_object(manifest(), threshold, [dealing.to_json()],
+    obj = election_object(manifest(), "dealer", threshold, [dealing.to_json()],
                           [f"Người giữ khóa {i}" for i in range(1, trustees + 1)],
                           credentials, SERVER_KEY)
     return obj, tokens
@@ -222,7 +222,7 @@ def random_election(voters: int) -> tuple[dict, list[bytes], dict[int, int]]:
     dealing = keys.deal(2, 3)
     tokens = [os_rng(16) for _ in range(voters)]
     credentials = [point_hex(public_credential(derive_credential(t, ROUND_ID))) for t in tokens]
-    obj = election_object(manifest(), 2, [dealing.to_json()],
+    obj = election_object(manifest(), "dealer", 2, [dealing.to_json()],
                           [f"Trustee {i}" for i in (1, 2, 3)], credentials, SERVER_KEY)
     return obj, tokens, dealing.shares
 

@@ -4,7 +4,6 @@
 // stdin: one JSON request {op, ...}; stdout: one JSON answer.
 //   {op: "derive", passphrase, salt, kdf}          -> {seed, enrolment_key}
 //   {op: "open_dealt", passphrase, dealt}          -> {share} | {error}
-//   {op: "open_offline", passphrase, file}         -> {share} | {error}
 // Errors the page shows the trustee come back as {error: <class name>}.
 
 import { readFileSync } from 'node:fs';
@@ -13,19 +12,10 @@ import { toHex } from '../../voting/static/src/encoding.js';
 import { scalarHex } from '../../voting/static/src/group.js';
 import { deriveSeed, enrolmentPublicKey } from '../../voting/static/src/trustee/kdf.js';
 import {
-  ShareMismatch, WrongPassphrase, hexToBytes, joinWithBars, openDealtShare, openEnvelope,
-  scalarFromBytes,
+  ShareMismatch, WrongPassphrase, hexToBytes, openDealtShare,
 } from '../../voting/static/src/trustee/share.js';
 
 const request = JSON.parse(readFileSync(0, 'utf8'));
-
-/** The context of an offline share file (voting/cli/keys.py _context). */
-function offlineContext(file) {
-  const enc = new TextEncoder();
-  return joinWithBars([enc.encode('voting/v1/offline-share'), enc.encode(String(file.index)),
-    hexToBytes(file.envelope.ephemeral), hexToBytes(file.enrolment_key),
-    hexToBytes(file.public_share)]);
-}
 
 async function answer(req) {
   if (req.op === 'derive') {
@@ -34,12 +24,6 @@ async function answer(req) {
   }
   if (req.op === 'open_dealt') {
     return { share: scalarHex(await openDealtShare(req.passphrase, req.dealt)) };
-  }
-  if (req.op === 'open_offline') {
-    const { file } = req;
-    const seed = await deriveSeed(req.passphrase, hexToBytes(file.kdf.salt), file.kdf);
-    const plain = openEnvelope(file.envelope, seed, offlineContext(file));
-    return { share: scalarHex(scalarFromBytes(plain)) };
   }
   throw new Error(`unknown op ${req.op}`);
 }

@@ -1,8 +1,9 @@
 """A whole conference round on phones, through the browser only.
 
 The chair logs in and loads the sample conference; three trustees enrol from
-their invitation links, the chair makes the key and each trustee checks their
-share; the chair issues a card sheet (a one-time download), records four
+their invitation links and their browsers make the key together (every
+trustee deals, PROTOCOL §4.5) while the chair watches each one's step; the
+chair issues a card sheet (a one-time download), records four
 cards handed out at check-in and opens the advanced-unit round; five
 delegates vote from their card links and keep their receipts; the chair
 watches the turnout, is told that five ballots need five cards handed out,
@@ -32,6 +33,9 @@ from voting.services import accounts
 from voting.services import tallying
 from voting.services.cards import decode_token
 from voting.services.cards import encode_token
+
+from .test_board_verify import check_results
+from .test_board_verify import run_verifier
 
 CHAIR, CHAIR_PASSWORD = "chair", "correct horse battery staple"
 TRUSTEES = ("An", "Bình", "Cường")
@@ -124,10 +128,13 @@ def name_trustees(page, conference_id: int) -> list[str]:
     return [link.get_attribute("href") for link in page.locator(".invitation-link a").all()]
 
 
-def make_the_key(page, base: str, conference_id: int) -> None:
-    visit(page, f"{base}/ceremony/conferences/{conference_id}")
-    click_and_load(page, 'form[action$="/deal"] button[type=submit]')
-    page.locator("#joint-public-key").wait_for()
+def take_part_in_the_key(page, base: str, passphrase: str) -> None:
+    """On the trustee's home page, start the key generation (the page then
+    goes on by itself)."""
+    visit(page, f"{base}/trustee/")
+    form = page.locator('form[data-action="ceremony"]')
+    form.locator('input[name="passphrase"]').fill(passphrase)
+    form.locator('button[type="submit"]').click()
 
 
 def issue_card_sheet(page, conference_id: int, tmp_path: Path) -> list[str]:
@@ -254,6 +261,13 @@ def open_board_round(page, base: str) -> None:
     click_and_load(page, ".board-rounds a")
 
 
+def board_round_id(page) -> str:
+    """The public id of the board round page the reader is on."""
+    match = re.search(r"/board/(r-[0-9a-f]+)", page.url)
+    assert match, page.url
+    return match[1]
+
+
 def find_my_ballot(page, short: str) -> str:
     """Search the board for a receipt code; returns the tracker found."""
     page.fill("#tracker", short)
@@ -320,12 +334,18 @@ def test_a_whole_round_on_phones(live_server, phone, tmp_path):
     trustees = [new_person(phone) for _ in TRUSTEES]
     for trustee, link, passphrase in zip(trustees, links, PASSPHRASES, strict=True):
         enrol(trustee.page, link, passphrase)
-    make_the_key(chair.page, base, conference_id)
-    for trustee, passphrase in zip(trustees, PASSPHRASES, strict=True):
-        run_passphrase_form(trustee.page, base, "check-share", passphrase)
-    assert shares_checked(app, conference_id) == [True, True, True]
     visit(chair.page, f"{base}/ceremony/conferences/{conference_id}")
-    assert chair.page.locator(".ceremony-table .tick").count() == 2 * len(TRUSTEES)
+    phases = chair.page.locator('.ceremony-table [data-role="phase"]')
+    assert phases.evaluate_all("cells => cells.map(c => c.dataset.phase)") == ["enrolled"] * 3
+    for trustee, passphrase in zip(trustees, PASSPHRASES, strict=True):
+        take_part_in_the_key(trustee.page, base, passphrase)
+    chair.page.locator("#joint-public-key").wait_for(timeout=SLOW)   # the page reloads itself
+    assert phases.evaluate_all("cells => cells.map(c => c.dataset.phase)") == ["confirmed"] * 3
+    for trustee in trustees:   # each page reloads once the key exists
+        trustee.page.locator('form[data-action="check-share"]').wait_for(timeout=SLOW)
+        assert_fits_phone(trustee.page)
+    assert shares_checked(app, conference_id) == [True, True, True]
+    run_passphrase_form(trustees[2].page, base, "check-share", PASSPHRASES[2])
 
     # Cards; check-in records four of the five handed out (one is missed); the round opens.
     visit(chair.page, f"{base}/chair/conferences/{conference_id}")
@@ -381,6 +401,10 @@ def test_a_whole_round_on_phones(live_server, phone, tmp_path):
     report = verify_record(download_record(reader.page, tmp_path), workers=1)
     assert report.ok, "\n".join(report.lines())
     assert report.ballots == len(VOTES)
+    assert report.key == ("distributed", len(TRUSTEES), 2, len(TRUSTEES))  # one dealing each
+    # The same record through the JavaScript verifier, on the reader's phone.
+    assert run_verifier(reader.page, base, board_round_id(reader.page)) == "true"
+    assert all(cls == "check check-pass" for cls, _ in check_results(reader.page).values())
 
     for person in [chair, *trustees, *delegates]:
         assert person.problems == []

@@ -1,8 +1,13 @@
 """The trustee's whole part on a phone-sized Chromium: enrol from the
-invitation link, check the dealt share, decrypt a closed round; the
-passphrase never leaves the browser and the token never enters a URL."""
+invitation link, make the key with the other trustees' browsers (PROTOCOL
+§4.5), come back on another device, check the share, decrypt a closed
+round; the passphrase never leaves the browser and the token never enters
+a URL."""
 
 from __future__ import annotations
+
+import json
+import time
 
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
@@ -52,6 +57,16 @@ def submit(form, passphrase: str) -> None:
     form.locator('button[type="submit"]').click()
 
 
+def generate_key(pages: dict, base: str, passphrases: dict = PASSPHRASES) -> None:
+    """Every trustee starts the key generation on their home page; returns
+    when each page has reloaded with the key made."""
+    for index, page in pages.items():
+        page.goto(f"{base}/trustee/")
+        submit(page.locator('form[data-action="ceremony"]'), passphrases[index])
+    for page in pages.values():
+        page.locator('form[data-action="check-share"]').wait_for(timeout=60_000)
+
+
 def closed_round(app, conference_id: int) -> str:
     with app.app_context():
         s = new_session(app)
@@ -64,6 +79,20 @@ def closed_round(app, conference_id: int) -> str:
         public_id = rnd.public_id
         s.close()
     return public_id
+
+
+def wait_for_phase(app, conference_id: int, index: int, phase: str) -> None:
+    """Until trustee ``index`` has reached ``phase`` (read from the database)."""
+    for _ in range(300):
+        with app.app_context():
+            s = new_session(app)
+            trustee = s.get(Conference, conference_id).trustees[index - 1]
+            reached = ceremony.trustee_phase(trustee)
+            s.close()
+        if reached == phase:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"trustee {index} is still {reached}")
 
 
 def test_trustees_enrol_check_and_decrypt_on_phones(live_server, phone):
@@ -79,9 +108,29 @@ def test_trustees_enrol_check_and_decrypt_on_phones(live_server, phone):
         pages[index] = phone()
         pages[index].watched = watch(pages[index])
         enrol(pages[index], base, token, PASSPHRASES[index])
+    # Trustee 2 starts on one phone, which is then lost mid-ceremony: a new
+    # phone continues from the server's state with the passphrase alone.
+    pages[2].goto(f"{base}/trustee/")
+    submit(pages[2].locator('form[data-action="ceremony"]'), PASSPHRASES[2])
+    pages[1].goto(f"{base}/trustee/")
+    submit(pages[1].locator('form[data-action="ceremony"]'), PASSPHRASES[1])
+    wait_for_phase(app, conference_id, 2, "committed")
+    pages[2].context.close()
+    pages[2] = phone()
+    pages[2].watched = watch(pages[2])
+    pages[2].goto(f"{base}/trustee/enrol#{tokens[2]}")
+    pages[2].wait_for_url(f"{base}/trustee/")
+    wrong = pages[2].locator('form[data-action="ceremony"]')
+    submit(wrong, PASSPHRASES[3])
+    wrong.locator('[data-role="error"]:not(:empty)').wait_for()
+    generate_key({2: pages[2], 3: pages[3]}, base)
+    pages[1].locator('form[data-action="check-share"]').wait_for(timeout=60_000)
     with app.app_context():
         s = new_session(app)
-        ceremony.deal_keys(s, s.get(Conference, conference_id))
+        conference = s.get(Conference, conference_id)
+        assert conference.key_ceremony == "distributed"
+        assert len(json.loads(conference.dealers_json)) == 3
+        assert all(t.share_checked_at is not None for t in conference.trustees)
         s.close()
 
     page = pages[1]

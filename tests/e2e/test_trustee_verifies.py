@@ -11,7 +11,6 @@ from voting.crypto.hashing import canonical_json
 from voting.crypto.tally import tally_ballots
 from voting.crypto.tally import tally_to_json
 from voting.db import new_session
-from voting.models import Conference
 from voting.services import ceremony
 from voting.services import rounds
 from voting.services import tallying
@@ -21,6 +20,7 @@ from voting.services.elections import election_of
 from ..factories import make_conference
 from .test_trustee import closed_round
 from .test_trustee import enrol
+from .test_trustee import generate_key
 from .test_trustee import PASSPHRASES
 from .test_trustee import submit
 from .test_trustee import watch
@@ -69,10 +69,7 @@ def test_trustee_refuses_a_doctored_tally_then_decrypts_the_honest_one(live_serv
     for index, token in tokens.items():
         pages[index] = phone()
         enrol(pages[index], base, token, PASSPHRASES[index])
-    with app.app_context():
-        s = new_session(app)
-        ceremony.deal_keys(s, s.get(Conference, conference_id))
-        s.close()
+    generate_key(pages, base)
     public_id = closed_round(app, conference_id)
     with app.app_context():
         s = new_session(app)
@@ -152,10 +149,7 @@ def test_trustee_refuses_a_tally_of_another_election(live_server, phone):
     pages = {i: phone() for i in tokens}
     for index, token in tokens.items():
         enrol(pages[index], base, token, PASSPHRASES[index])
-    with app.app_context():
-        s = new_session(app)
-        ceremony.deal_keys(s, s.get(Conference, conference_id))
-        s.close()
+    generate_key(pages, base)
     public_id = closed_round(app, conference_id)
     page = pages[2]
     problems, requests = watch(page)

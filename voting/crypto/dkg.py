@@ -30,6 +30,7 @@ from .codec import scalar_hex
 from .envelope import CannotOpen
 from .envelope import decimal
 from .envelope import Envelope
+from .envelope import HEX_DIGITS
 from .errors import InvalidEncoding
 from .errors import InvalidProof
 from .errors import InvalidStructure
@@ -128,6 +129,9 @@ def receive(ceremony: Ceremony, recipient: int, private: bytes, reveals: dict[in
     total = 0
     for dealer in range(1, ceremony.trustees + 1):
         message = reveals[dealer]
+        if (len(message["shares"]) != ceremony.trustees
+                or len(message["commitments"]) != ceremony.threshold):
+            raise Complaint(dealer, "the reveal has the wrong number of parts")
         try:
             sealed = Envelope.from_json(message["shares"][recipient - 1], 32)
             share = group.decode_scalar(envelope.open_sealed(
@@ -155,8 +159,7 @@ def check_commit(ceremony: Ceremony, message) -> dict:
     """
     expect_object(message, {"commitment_hash", "sealed_coefficients"}, "commit")
     digest = message["commitment_hash"]
-    if (not isinstance(digest, str) or len(digest) != 64 or digest != digest.lower()
-            or any(ch not in "0123456789abcdef" for ch in digest)):
+    if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= HEX_DIGITS:
         raise InvalidStructure("commitment_hash: 32 bytes of lowercase hex")
     Envelope.from_json(message["sealed_coefficients"], 32 * ceremony.threshold)
     return message

@@ -37,6 +37,7 @@ from .group import Rng
 #: scrypt parameters a passphrase is stretched with (N, r, p, output length).
 KDF = {"algorithm": "scrypt", "N": 2**15, "r": 8, "p": 1, "length": 32}
 SEPARATOR = b"|"
+HEX_DIGITS = frozenset("0123456789abcdef")
 
 SHARE = "voting/v1/share"
 COEFFICIENTS = "voting/v1/coefficients"
@@ -92,13 +93,11 @@ class Envelope:
         for name, length in (("ephemeral", 32), ("nonce", 12),
                              ("ciphertext", plaintext_length + 16)):
             value = obj[name]
+            # bytes.fromhex alone would skip whitespace: check every character.
             if (not isinstance(value, str) or len(value) != 2 * length
-                    or value != value.lower()):
+                    or not set(value) <= HEX_DIGITS):
                 raise InvalidStructure(f"envelope {name}: {length} bytes of lowercase hex")
-            try:
-                parts[name] = bytes.fromhex(value)
-            except ValueError as exc:
-                raise InvalidStructure(f"envelope {name}: not hex") from exc
+            parts[name] = bytes.fromhex(value)
         return cls(**parts)
 
 

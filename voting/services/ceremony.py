@@ -44,7 +44,7 @@ from .errors import NotFound
 from .locking import lock_row
 
 __all__ = ["KDF", "set_trustees", "trustee_by_token", "enrol", "phase", "trustee_phase",
-           "commit", "reveal", "confirm", "complain", "restart", "trustee_state",
+           "commit", "reveal", "confirm", "complain", "restart", "trustee_state", "has_started",
            "progress", "has_open_rounds"]
 
 #: The ceremony's phases (§4.5), in order; "complaint" stops it.
@@ -144,6 +144,11 @@ def phase(conference: Conference) -> str:
     return CONFIRM
 
 
+def has_started(conference: Conference) -> bool:
+    """Someone has committed (or the key exists): enrolments are final."""
+    return conference.has_key or any(t.commitment_hash is not None for t in conference.trustees)
+
+
 def trustee_phase(trustee: Trustee) -> str:
     """What this trustee has done: invited, enrolled, committed, revealed,
     confirmed or complained."""
@@ -193,7 +198,7 @@ def enrol(session: Session, trustee: Trustee, enrolment_key: str, kdf_salt: str)
     conference, me = _lock(session, trustee)
     if conference.has_key:
         raise Invalid("the key has already been made")
-    if any(t.commitment_hash is not None for t in conference.trustees):
+    if has_started(conference):
         raise CeremonyPhase("the key generation has started: the passphrase cannot change now")
     me.enrolment_key, me.kdf_salt = key, salt
     me.enrolled_at = utcnow()

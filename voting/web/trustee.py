@@ -91,7 +91,9 @@ def open_session():
     log_in_trustee(trustee)
     return jsonify(name=trustee.name, index=trustee.index, conference=trustee.conference.name,
                    is_enrolled=trustee.enrolment_key is not None,
-                   has_key=trustee.conference.has_key, home=url_for(".home"))
+                   has_key=trustee.conference.has_key,
+                   key_generation_started=ceremony.has_started(trustee.conference),
+                   home=url_for(".home"))
 
 
 @bp.post("/enrolment")

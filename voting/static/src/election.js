@@ -12,7 +12,7 @@ import { canonicalJson, compareCodePoints, isJsonInt, utf8 } from './encoding.js
 import { electionKey } from './group.js';
 import { hash32 } from './hashing.js';
 
-const ELECTION_KEYS = ['credentials', 'dealers', 'manifest', 'public_key', 'server_key',
+const ELECTION_KEYS = ['ceremony', 'credentials', 'dealers', 'manifest', 'public_key', 'server_key',
   'threshold', 'trustees'];
 const MANIFEST_KEYS = ['conference', 'contests', 'round', 'rules', 'title', 'version'];
 const CONTEST_KEYS = ['encoding', 'id', 'max', 'min', 'options', 'title'];
@@ -20,6 +20,9 @@ const OPTION_KEYS = ['id', 'title'];
 const TRUSTEE_KEYS = ['index', 'name', 'public_share'];
 const MAX_TRUSTEES = 32;
 const ENCODINGS = ['options', 'packed'];
+/** The ceremonies that can make a key (§4.1): every trustee deals, or one dealer. */
+const DISTRIBUTED = 'distributed';
+const DEALER = 'dealer';
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** A packed contest's largest plaintext stays below this bound (§11.3). */
@@ -55,6 +58,7 @@ export function parseElection(obj) {
     throw new Error('manifest: contest ids must be distinct');
   }
   checkTrustees(obj.threshold, obj.trustees);
+  checkCeremony(obj.ceremony, obj.dealers, obj.trustees.length);
   const radix = credentialCount(obj.credentials) + 1;
   for (const c of contests) {
     if (c.encoding === 'packed' && radix ** c.options.length >= PACKED_LIMIT) {
@@ -89,6 +93,23 @@ function checkTrustees(threshold, trustees) {
   });
   if (trustees.length < threshold || trustees.length > MAX_TRUSTEES) {
     throw new Error('need threshold <= trustees <= 32');
+  }
+}
+
+/**
+ * The ceremony and its number of dealers, as election.parse_election reads
+ * them: "distributed" has one dealer per trustee, "dealer" exactly one (the
+ * dealers' points are the server's and the verifier's to check).
+ */
+function checkCeremony(ceremony, dealers, trustees) {
+  if (ceremony !== DISTRIBUTED && ceremony !== DEALER) {
+    throw new Error('ceremony must be "distributed" or "dealer"');
+  }
+  expectList(dealers, 'dealers');
+  if (dealers.length === 0) throw new Error('at least one dealer');
+  if (dealers.length !== (ceremony === DISTRIBUTED ? trustees : 1)) {
+    throw new Error(`a ${ceremony} key has ${ceremony === DISTRIBUTED ? 'one dealer per trustee'
+      : 'exactly one dealer'}`);
   }
 }
 

@@ -29,6 +29,19 @@ const POLL_MS = 2000;
 /** The server refused a post: its words are shown, nothing is retried. */
 class Refused extends Error {}
 
+/**
+ * Run `work` and record its duration as the User Timing measure
+ * "voting:<name>" (read by `make bench`; the page itself ignores it).
+ */
+function timed(name, work) {
+  const started = performance.now();
+  try {
+    return work();
+  } finally {
+    performance.measure(`voting:${name}`, { start: started, end: performance.now() });
+  }
+}
+
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 /** GET the trustee's ceremony state, retrying through network drops. */
@@ -100,7 +113,8 @@ async function step(root, state, seed, pending, tell) {
     tell(message('committing'));
     const key = `commit/${attempt}`;
     if (!pending.has(key)) {
-      pending.set(key, commitMessage(ceremony, state.index, drawCoefficients(state.threshold)));
+      pending.set(key, timed('commit', () => commitMessage(ceremony, state.index,
+        drawCoefficients(state.threshold))));
     }
     return postStep(url('commit'), { attempt, ...pending.get(key) });
   }
@@ -108,19 +122,28 @@ async function step(root, state, seed, pending, tell) {
     tell(message('revealing'));
     const key = `reveal/${attempt}`;
     if (!pending.has(key)) {
-      const coefficients = openCoefficients(ceremony, state.index, seed, state.sealed_coefficients);
-      pending.set(key, revealMessage(ceremony, state.index, coefficients));
-      coefficients.fill(0n);
+      pending.set(key, timed('reveal', () => {
+        const coefficients = openCoefficients(ceremony, state.index, seed,
+          state.sealed_coefficients);
+        try {
+          return revealMessage(ceremony, state.index, coefficients);
+        } finally {
+          coefficients.fill(0n);
+        }
+      }));
     }
     return postStep(url('reveal'), { attempt, ...pending.get(key) });
   }
   if (state.phase === 'confirm' && me === 'revealed') {
     tell(message('checking'));
     try {
-      const share = receiveShares(ceremony, state.index, seed, state.reveals);
-      const publicShare = publicShareFromReveals(state.reveals, state.index);
-      // Cannot fail when every share matched its dealer (Feldman): a last guard.
-      if (!mulBase(share).equals(publicShare)) throw new Error('s·B differs from K_i');
+      const publicShare = timed('confirm', () => {
+        const share = receiveShares(ceremony, state.index, seed, state.reveals);
+        const expected = publicShareFromReveals(state.reveals, state.index);
+        // Cannot fail when every share matched its dealer (Feldman): a last guard.
+        if (!mulBase(share).equals(expected)) throw new Error('s·B differs from K_i');
+        return expected;
+      });
       return postStep(url('confirm'), { attempt, public_share: pointHex(publicShare) });
     } catch (err) {
       if (!(err instanceof Complaint)) throw err;
@@ -145,8 +168,10 @@ async function run(root, form, passphrase) {
   const tell = (text) => say(status, text);
   let state = await fetchState(root.dataset.stateUrl);
   tell(message('deriving'));
+  const derivation = performance.now();
   const seed = await deriveSeed(passphrase, hexBytes32(state.kdf_salt, 'KDF salt'), state.kdf,
     (f) => progress(bar, f));
+  performance.measure('voting:scrypt', { start: derivation, end: performance.now() });
   show(bar, false);
   const pending = new Map();
   try {

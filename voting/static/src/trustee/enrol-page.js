@@ -41,13 +41,15 @@ async function openSession(root, token) {
 }
 
 /**
- * The session reply {name, index, conference, is_enrolled, has_key, home}
- * with exact types: flags are booleans (never 0 or 1), the index an integer.
+ * The session reply {name, index, conference, is_enrolled, has_key,
+ * key_generation_started, home} with exact types: flags are booleans
+ * (never 0 or 1), the index an integer.
  */
 export function isSessionReply(body) {
   return body !== null && typeof body === 'object' && typeof body.name === 'string'
     && isJsonInt(body.index, 1, 32) && typeof body.conference === 'string'
     && typeof body.is_enrolled === 'boolean' && typeof body.has_key === 'boolean'
+    && typeof body.key_generation_started === 'boolean'
     && typeof body.home === 'string';
 }
 
@@ -114,7 +116,7 @@ export async function initEnrolPage(root) {
   if (token) {
     who = await openSession(root, token);
     if (!who) return;
-    if (who.has_key) {
+    if (who.has_key || who.key_generation_started) {
       window.location.assign(who.home);
       return;
     }

@@ -1,5 +1,5 @@
-// A trustee's passphrase -> X25519 enrolment key (PROTOCOL.md §4; the key
-// ceremony of voting/services/ceremony.py and the offline CLI voting/cli/keys.py).
+// A trustee's passphrase -> X25519 enrolment key (PROTOCOL.md §4.4; the Python
+// twin is voting/crypto/envelope.py derive_seed, used by the offline dealing).
 //
 //   seed = scrypt(utf8(NFC(passphrase)), salt, N, r, p, dkLen = 32)
 //   private key = seed (X25519 clamps it), public key = X25519(seed, 9)

@@ -1,27 +1,24 @@
-// Opening a trustee's key share and checking it against the dealers'
-// commitments (PROTOCOL.md §4.3), mirroring voting/services/ceremony.py:
+// Opening a trustee's key share at tally time and checking it against the
+// dealers' commitments (PROTOCOL.md §4.3, §4.5).
 //
-//   shared  = X25519(trustee private key, envelope.ephemeral)
-//   context = "voting/v1/share" | conference id | index | ephemeral | enrolment key
-//             (decimal ASCII for the numbers, raw 32 bytes for the keys,
-//              joined with "|" exactly as ceremony._share_context does)
-//   key     = HKDF-SHA256(shared, salt = 32 zero bytes (RFC 5869 default), info = context)
-//   share   = ChaCha20-Poly1305(key).open(envelope.nonce, envelope.ciphertext, aad = context)
-//
-// The plaintext is the share s_i as 32 bytes little-endian; it is accepted
-// only if s_i·B equals K_i recomputed from the commitments.
+// The key was made by every trustee dealing (dkg.js): trustee i's share is
+// s_i = Σ_d f_d(i), the sum of the n share envelopes the dealers sealed to
+// its enrolment key P_i (§4.4, label "voting/v1/share", context items
+// conference id, attempt, dealer d, recipient i). The server keeps them
+// sealed; GET /trustee/share.json returns them with the ceremony's frame.
+// From the passphrase the page re-derives the seed (scrypt), opens and
+// checks every share (Feldman), and accepts the sum only if s_i·B equals
+// both K_i recomputed from the reveals' commitments and the published
+// public share.
 
-import { chacha20poly1305 } from '@noble/ciphers/chacha';
-import { x25519 } from '@noble/curves/ed25519';
-import { hkdf } from '@noble/hashes/hkdf';
-import { sha256 } from '@noble/hashes/sha2';
+import { bytesToBigIntLE, equalBytes, hexBytes32, isJsonInt } from '../encoding.js';
+import { L, mulBase, parsePointHex } from '../group.js';
+import { Complaint, ceremonyFromJson, publicShareFromReveals, receiveShares } from './dkg.js';
+import { CannotOpen, hexToBytes, joinWithBars, openWithContext, parseEnvelope } from './envelope.js';
+import { deriveSeed, enrolmentPublicKey } from './kdf.js';
 
-import { bytesToBigIntLE, concatBytes, equalBytes, hexBytes32, isJsonInt, utf8 } from '../encoding.js';
-import { IDENTITY, L, mulBase, parsePointHex } from '../group.js';
-import { deriveSeed } from './kdf.js';
+export { hexToBytes, joinWithBars };
 
-const SHARE_INFO = 'voting/v1/share';
-const SEPARATOR = utf8('|');
 const MAX_TRUSTEES = 32;
 
 /**
@@ -49,59 +46,20 @@ export class ShareMismatch extends Error {
   }
 }
 
-/** Parse lowercase hex of any length (optionally an exact byte length). */
-export function hexToBytes(value, what = 'value', length = undefined) {
-  if (typeof value !== 'string' || value.length % 2 || !/^[0-9a-f]*$/.test(value)) {
-    throw new Error(`${what}: expected lowercase hex`);
-  }
-  const out = new Uint8Array(value.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(value.slice(2 * i, 2 * i + 2), 16);
-  if (length !== undefined && out.length !== length) throw new Error(`${what}: expected ${length} bytes`);
-  return out;
-}
-
-/** Items joined with "|" (b"|".join in Python). */
-export function joinWithBars(items) {
-  const parts = [];
-  items.forEach((item, i) => {
-    if (i) parts.push(SEPARATOR);
-    parts.push(item);
-  });
-  return concatBytes(...parts);
-}
-
-/** ceremony._share_context: the HKDF info and AEAD associated data of a dealt share. */
-export function shareContext(conferenceId, index, ephemeral, enrolmentKey) {
-  if (!isJsonInt(conferenceId, 1)) throw new Error('a conference id is a positive integer');
-  return joinWithBars([utf8(SHARE_INFO), utf8(String(conferenceId)),
-    utf8(String(trusteeIndex(index))), ephemeral, enrolmentKey]);
-}
-
 /**
- * Open an envelope {ephemeral, nonce, ciphertext} (hex) with an X25519
- * private key, given the context bytes it was sealed with.
+ * Open an envelope {ephemeral, nonce, ciphertext} (hex, strictly parsed)
+ * with an X25519 private key, given the context bytes it was sealed with
+ * (an offline share file, voting/cli/keys.py).
  *
  * @returns {Uint8Array} the plaintext
  * @throws {WrongPassphrase} if the key or the envelope is wrong.
  */
-export function openEnvelope(envelope, privateKey, context) {
-  const ephemeral = hexBytes32(envelope.ephemeral, 'envelope ephemeral key');
-  const nonce = hexToBytes(envelope.nonce, 'envelope nonce', 12);
-  const ciphertext = hexToBytes(envelope.ciphertext, 'envelope ciphertext');
-  let shared;
+export function openEnvelope(envelope, privateKey, context, plaintextLength = 32) {
   try {
-    shared = x25519.getSharedSecret(privateKey, ephemeral);
-  } catch {
-    throw new WrongPassphrase('the envelope\'s ephemeral key is not usable');
-  }
-  const key = hkdf(sha256, shared, undefined, context, 32);
-  try {
-    return chacha20poly1305(key, nonce, context).decrypt(ciphertext);
-  } catch {
-    throw new WrongPassphrase();
-  } finally {
-    key.fill(0);
-    shared.fill(0);
+    return openWithContext(privateKey, parseEnvelope(envelope, plaintextLength), context);
+  } catch (err) {
+    if (err instanceof CannotOpen) throw new WrongPassphrase();
+    throw err;
   }
 }
 
@@ -114,42 +72,11 @@ export function scalarFromBytes(bytes) {
 }
 
 /**
- * Decrypt the share dealt to a trustee (what /trustee/share.json returns).
- *
- * @param {object} dealt {encrypted_share: {ephemeral, nonce, ciphertext},
- *   conference_id, index, enrolment_key}
- * @param {Uint8Array} privateKey the seed derived from the passphrase
- * @returns {bigint} s_i
- * @throws {WrongPassphrase} when the passphrase gives another key.
+ * K_i = Σ_d Σ_j (i^j mod L)·C_{d,j} over the dealers' commitments (§4.3):
+ * the election object's `dealers` or the ceremony's reveals.
  */
-export function decryptShare(dealt, privateKey) {
-  const enrolmentKey = hexBytes32(dealt.enrolment_key, 'enrolment key');
-  if (!equalBytes(x25519.getPublicKey(privateKey), enrolmentKey)) throw new WrongPassphrase();
-  const envelope = dealt.encrypted_share;
-  const ephemeral = hexBytes32(envelope.ephemeral, 'envelope ephemeral key');
-  const context = shareContext(dealt.conference_id, dealt.index, ephemeral, enrolmentKey);
-  const plain = openEnvelope(envelope, privateKey, context);
-  try {
-    return scalarFromBytes(plain);
-  } finally {
-    plain.fill(0);
-  }
-}
-
-/** K_i = Σ_d Σ_j (i^j mod L)·C_{d,j} over the dealers' commitments (§4.3). */
 export function publicShareOf(dealers, index) {
-  trusteeIndex(index);
-  if (!Array.isArray(dealers) || dealers.length === 0) throw new Error('no dealers');
-  let total = IDENTITY;
-  for (const [d, dealer] of dealers.entries()) {
-    let power = 1n;
-    for (const [j, hex] of dealer.commitments.entries()) {
-      const c = parsePointHex(hex, `dealer ${d} commitment ${j}`);
-      if (power !== 0n) total = total.add(c.multiply(power));
-      power = (power * BigInt(index)) % L;
-    }
-  }
-  return total;
+  return publicShareFromReveals(dealers, trusteeIndex(index));
 }
 
 /**
@@ -168,20 +95,39 @@ export function checkShare(share, index, dealers, publicShareHex) {
 
 /**
  * From the passphrase and what /trustee/share.json returns to a checked
- * share: derive the key (scrypt), open the envelope, check s_i·B = K_i.
+ * share: derive the seed (scrypt), check it is the enrolled key, open and
+ * check the n dealers' shares (dkg.receiveShares) and check s_i·B = K_i.
  *
  * @param {string} passphrase
- * @param {object} dealt the share.json object (with kdf, kdf_salt, dealers, public_share)
+ * @param {object} dealt {kdf, kdf_salt, index, enrolment_key, public_share,
+ *   ceremony: {conference_id, attempt, threshold, enrolment_keys},
+ *   reveals: [{commitments, proofs, shares}, … n in dealer order]}
  * @param {(fraction: number) => void} [onProgress] scrypt's progress
  * @returns {Promise<bigint>} s_i
  * @throws {WrongPassphrase|ShareMismatch}
  */
 export async function openDealtShare(passphrase, dealt, onProgress) {
+  // Everything that needs no passphrase is read before the seconds of scrypt.
+  const ceremony = ceremonyFromJson(dealt.ceremony);
+  const index = trusteeIndex(dealt.index);
+  if (index > ceremony.trustees) throw new Error('the trustee index is not in the ceremony');
+  const enrolmentKey = hexBytes32(dealt.enrolment_key, 'enrolment key');
+  if (!equalBytes(enrolmentKey, ceremony.enrolmentKeys[index - 1])) {
+    throw new ShareMismatch('the enrolment key is not this trustee\'s in the ceremony');
+  }
+  parsePointHex(dealt.public_share, 'public share');
   const salt = hexBytes32(dealt.kdf_salt, 'KDF salt');
   const seed = await deriveSeed(passphrase, salt, dealt.kdf, onProgress);
   try {
-    const share = decryptShare(dealt, seed);
-    checkShare(share, dealt.index, dealt.dealers, dealt.public_share);
+    if (!equalBytes(enrolmentPublicKey(seed), enrolmentKey)) throw new WrongPassphrase();
+    let share;
+    try {
+      share = receiveShares(ceremony, index, seed, dealt.reveals);
+    } catch (err) {
+      if (err instanceof Complaint) throw new ShareMismatch(`the key share does not check: ${err.message}`);
+      throw err;
+    }
+    checkShare(share, index, dealt.reveals, dealt.public_share);
     return share;
   } finally {
     seed.fill(0);

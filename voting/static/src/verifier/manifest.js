@@ -17,8 +17,11 @@ const PACKED_LIMIT = 2 ** 32;
 const MAX_CONTESTS = 200;
 const MAX_OPTIONS = 200;
 const MAX_TRUSTEES = 32;
-const ELECTION_KEYS = ['manifest', 'public_key', 'threshold', 'trustees', 'dealers',
+const ELECTION_KEYS = ['manifest', 'ceremony', 'public_key', 'threshold', 'trustees', 'dealers',
   'credentials', 'server_key'];
+/** The ceremonies that can make a key (§4.1, election.CEREMONIES). */
+const DISTRIBUTED = 'distributed';
+const DEALER = 'dealer';
 
 const oneOf = (value, list) => typeof value === 'string' && list.includes(value);
 
@@ -193,12 +196,20 @@ export function parseElection(obj) {
   if (!(threshold <= trustees.length && trustees.length <= MAX_TRUSTEES)) {
     throw new VerifyError('need threshold <= trustees <= 32');
   }
+  const ceremony = obj.ceremony;
+  if (ceremony !== DISTRIBUTED && ceremony !== DEALER) {
+    throw new VerifyError('ceremony must be "distributed" or "dealer"');
+  }
+  const dealings = parseDealings(obj.dealers, threshold);
+  if (dealings.length !== (ceremony === DISTRIBUTED ? trustees.length : 1)) {
+    throw new VerifyError(`a ${ceremony} key has `
+      + (ceremony === DISTRIBUTED ? 'one dealer per trustee' : 'exactly one dealer'));
+  }
   const credentialList = parseCredentials(obj.credentials, manifest);
   const publicKey = parsePoint(obj.public_key, 'public key');
-  const dealings = parseDealings(obj.dealers, threshold);
   const serverKey = parsePoint(obj.server_key, 'server key');
   return {
-    raw: obj, fingerprint: fingerprint(obj), manifest, publicKey, publicKeyHex: obj.public_key,
+    raw: obj, fingerprint: fingerprint(obj), manifest, ceremony, publicKey, publicKeyHex: obj.public_key,
     threshold, trustees, dealings, credentials: new Set(credentialList), credentialList,
     serverKey, radix: credentialList.length + 1,
   };
