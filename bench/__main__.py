@@ -139,10 +139,11 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="1,000-ballot pipeline runs")
     parser.add_argument("--ballot-runs", type=int, default=15)
     parser.add_argument("--ballots", type=int, default=1000)
-    parser.add_argument("--only", choices=["ballot", "record", "cast"], action="append",
+    parser.add_argument("--only", choices=["ballot", "record", "cast", "browser"],
+                        action="append",
                         help="run only these parts (repeatable); default: all")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["ballot", "record", "cast"])
+    parts = set(args.only or ["ballot", "record", "cast", "browser"])
     workers = os.cpu_count() or 1
     print(f"machine: {machine()}")
     if "ballot" in parts:
@@ -151,6 +152,8 @@ def main(argv=None) -> int:
         print_record_figures(args.ballots, args.runs, workers)
     if "cast" in parts:
         print_cast_figures()
+    if "browser" in parts:
+        print_browser_figures()
     return 0
 
 
@@ -193,6 +196,27 @@ def print_cast_figures() -> None:
     print(f"  200 delegates within 60 s, gunicorn -w 2: p50 {c['p50_ms']:.0f} ms, "
           f"p95 {c['p95_ms']:.0f} ms (target <= 500), max {c['max_ms']:.0f} ms, "
           f"errors {c['errors']}, stored {c['stored']} of {c['expected']}")
+
+
+def print_browser_figures(runs: int = 3) -> None:
+    from .browser import run
+
+    b = run(runs)
+    if isinstance(b, str):
+        print(f"browser figures {b}")
+        return
+    k = b["keygen_ms"]
+    print(f"key generation, 5 trustees, t = 3, headless Chromium, 4x CPU throttling, "
+          f"slowest trustee, median of {runs}:")
+    for step in ("commit", "reveal", "confirm"):
+        print(f"  {step:<8} step                  {k[step]:8.0f} ms   target <= 2000")
+    print(f"  scrypt stretch (once per visit) {k['scrypt']:7.0f} ms   (named separately)")
+    print(f"JS verifier, 200 ballots x {UNITS} per-unit contests, median of {runs}:")
+    print(f"  Chromium (verify page, workers) {b['chromium_s']:7.1f} s    target <= 20")
+    node = b["node_s"]
+    print("  Node (npm run verify)          " + (f"{node:8.1f} s" if node else "  skipped"))
+    print(f"  voting-verify (Python)         {b['python_s']:8.1f} s    "
+          f"ratio Chromium/Python {b['chromium_s'] / b['python_s']:.1f}")
 
 
 if __name__ == "__main__":

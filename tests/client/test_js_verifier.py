@@ -72,7 +72,8 @@ class _Harvest:
         copy_path = self.out / f"r{len(self.records):03d}.zip"
         shutil.copyfile(path, copy_path)
         self.records.append({"label": self.label, "path": copy_path, "failing": failing(report),
-                             "ballots": report.ballots})
+                             "ballots": report.ballots,
+                             "key": list(report.key) if report.key else None})
         return report
 
 
@@ -336,11 +337,12 @@ def test_js_and_python_fail_the_same_checks_on_every_record(harvested):
     disagreements = []
     for r in found:
         js = reports[str(r["path"])]
-        if _js_failing(js) != r["failing"] or js["ballots"] != r["ballots"]:
+        if (_js_failing(js) != r["failing"] or js["ballots"] != r["ballots"]
+                or js["key"] != r["key"]):
             disagreements.append(
                 f"{r['label']} ({r['path'].name}): python fails {sorted(r['failing'])} "
                 f"({r['ballots']} ballots), js fails {sorted(_js_failing(js))} "
-                f"({js['ballots']} ballots): "
+                f"({js['ballots']} ballots), keys {r['key']} / {js['key']}: "
                 + json.dumps({n: f for n, f in js["checks"].items() if f}, ensure_ascii=False))
     assert disagreements == [], "\n".join(disagreements)
     honest = [r for r in found if r["label"].startswith("honest: ")]

@@ -12,12 +12,14 @@ import zipfile
 
 import pytest
 
+from voting.crypto import keys
 from voting.crypto.codec import point_hex
 from voting.crypto.election import fingerprint
 from voting.crypto.group import mul_base
 from voting.crypto.hashing import canonical_json
 from voting.crypto.verifier import CHECKS
 from voting.crypto.verifier import verify_record
+from voting.simulate import simulate
 
 from .conftest import agree_contest
 from .conftest import choose_contest
@@ -609,3 +611,42 @@ def test_an_empty_board_fails_check_1(rnd, tmp_path):
         ("board.jsonl", b""), ("signature.json", z.read("signature.json"))]), workers=1)
     assert "board.jsonl holds no events" in report.failures[1]
     assert failing(report) == ALL
+
+
+def _second_dealer(e: dict) -> None:
+    """Add a valid dealing by dealer number 1 and fix K and the K_i to match."""
+    dealers = e["dealers"] + [keys.deal(e["threshold"], len(e["trustees"]), dealer=1).to_json()]
+    parsed = keys.parse_dealings(dealers, e["threshold"])
+    e["dealers"] = dealers
+    e["public_key"] = keys.joint_public_key(parsed).hex()
+    for t in e["trustees"]:
+        t["public_share"] = keys.public_share(parsed, t["index"]).hex()
+
+
+@pytest.mark.parametrize(("edit", "ok"), [
+    (lambda e: None, True),                                          # "dealer", one dealer
+    (_second_dealer, False),                                         # "dealer", two dealers
+    (lambda e: (_second_dealer(e), e.update(ceremony="distributed")), False),  # 2 of 3
+    (lambda e: e.update(ceremony="distributed"), False),             # one dealer of 3
+    (lambda e: e.update(ceremony="Dealer"), False),
+    (lambda e: e.update(ceremony=None), False),
+    (lambda e: e.pop("ceremony"), False),
+])
+def test_the_ceremony_names_how_many_dealers_there_are(rnd, tmp_path, edit, ok):
+    """§5.3: "dealer" has exactly one dealer, "distributed" one per trustee;
+    anything else fails check 6, though K and the K_i still match (the
+    ballot checks, which need a valid election, are then not evaluated)."""
+    report = _election_edit(rnd, tmp_path, edit)
+    if ok:
+        assert report.ok, report.lines()
+    else:
+        assert 6 in failing(report) and not failing(report) & {1, 2, 3, 4, 5, 7}, report.lines()
+        assert "dealer" in " ".join(report.failures[6]) or "ceremony" in " ".join(
+            report.failures[6]), report.failures[6]
+
+
+def test_a_distributed_key_with_one_dealing_per_trustee_verifies(tmp_path):
+    sim_path = tmp_path / "sim.zip"
+    simulate(ballots=3, units=2, trustees=3, threshold=2, out=sim_path, workers=1, seed=5)
+    report = verify_record(sim_path, workers=1)
+    assert report.ok and report.key == ("distributed", 3, 2, 3), report.lines()

@@ -57,6 +57,17 @@ export const tallyHex = (tally) => tally.map((row) => row.map((ct) => ({
  * and check 1 problems and its facts (null if unreadable), and the sum (hex)
  * of the before-close ballots' readable ciphertexts.
  */
+/**
+ * The facts of a ballot that fails check 8 before its contents can be read
+ * (the later ballot checks are then not evaluated), as ballot.js's
+ * ballotFacts returns them for a readable one.
+ */
+export function unreadableBallot(index, beforeClose, format, tracker = null) {
+  const failsFormat = 'not evaluated: the ballot fails check 8';
+  return { index, beforeClose, format, signature: failsFormat, tracker, selections: failsFormat,
+    ranges: failsFormat, credential: null, alphas: null };
+}
+
 export function checkBatch(election, batch) {
   let total = emptyTally(election);
   const out = [];
@@ -75,11 +86,8 @@ export function checkBatch(election, batch) {
       if (event.type !== 'ballot') {
         header.problems.push('header does not match the event');
       } else if (bodyProblem(event)) {
-        facts = { index, beforeClose, format: "the event's body is malformed",
-          signature: 'not evaluated: the ballot fails check 8',
-          tracker: "not evaluated: the event's body is malformed",
-          selections: 'not evaluated: the ballot fails check 8',
-          ranges: 'not evaluated: the ballot fails check 8', credential: null, alphas: null };
+        facts = unreadableBallot(index, beforeClose, "the event's body is malformed",
+          "not evaluated: the event's body is malformed");
       } else {
         facts = ballotFacts(election, index, event.body, beforeClose);
         if (beforeClose && facts.ciphertexts !== null) total = addRows(total, facts.ciphertexts);

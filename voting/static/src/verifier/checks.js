@@ -443,7 +443,12 @@ export function checkScan(scan) {
     }
   }
   const ok = Object.values(checks).every((f) => f.length === 0);
-  const report = { checks, ballots: scan.ballots.length, counts: null, contests: [], ok };
+  const report = { checks, ballots: scan.ballots.length, counts: null, contests: [], key: null,
+    ok };
+  if (!checks[6].length) {
+    const e = scan.election;
+    report.key = [e.ceremony, e.dealings.length, e.threshold, e.trustees.length];
+  }
   if (!checks[17].length) {
     report.counts = scan.first('result')[2].counts;
     report.contests = scan.election.manifest.contests.map((c) => [c.id, c.options]);
@@ -470,6 +475,15 @@ export function reportLines(report) {
     if (errors.length > MAX_DETAILS) out.push(`       - ... and ${errors.length - MAX_DETAILS} more`);
   }
   return out;
+}
+
+/** Which ceremony made the key, in words, as voting-verify prints it (null if check 6 failed). */
+export function keyLine(report) {
+  if (!report.key) return null;
+  const [ceremony, dealers, t, n] = report.key;
+  const how = ceremony === 'distributed'
+    ? `distributed generation, ${dealers} dealers (one per trustee)` : 'one offline dealer';
+  return `Key: ${how}; any ${t} of ${n} trustees decrypt`;
 }
 
 /** The verified counts, one contest a line (empty if check 17 failed). */

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { countLines, reportLines, verifyRecord } from './checks.js';
+import { countLines, keyLine, reportLines, verifyRecord } from './checks.js';
 import { WorkerChecker } from './node-pool.js';
 import { LocalChecker } from './scan.js';
 import { readRecordZip } from './zip.js';
@@ -51,6 +51,7 @@ async function main(argv) {
       continue;
     }
     const out = reportLines(report);
+    if (keyLine(report)) out.push(keyLine(report));
     if (report.counts) out.push('Counts verified (check 17):', ...countLines(report));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out.push(`${report.ok ? 'VALID: every check passed' : 'INVALID: see the failed checks'} `

@@ -11,7 +11,9 @@ import { ed25519 } from '@noble/curves/ed25519';
 
 import { toHex } from '../encoding.js';
 import { hash32 } from '../hashing.js';
-import { checkBatch, emptyTally, addRows, lineProblems, prepareElection } from './batch.js';
+import {
+  addRows, checkBatch, emptyTally, lineProblems, prepareElection, unreadableBallot,
+} from './batch.js';
 import { bodyProblem, readEvent } from './events.js';
 import { parseSetup } from './manifest.js';
 
@@ -106,11 +108,8 @@ export class Scan {
     }
     header.problems.push(...lineProblems(event, line));
     if (event.type === 'ballot') { // no election to check it against
-      this.ballots.push({ index, beforeClose: !this.closed,
-        format: 'not evaluated: no valid election object',
-        signature: 'not evaluated: the ballot fails check 8', tracker: null,
-        selections: 'not evaluated: the ballot fails check 8',
-        ranges: 'not evaluated: the ballot fails check 8', credential: null, alphas: null });
+      this.ballots.push(unreadableBallot(index, !this.closed,
+        'not evaluated: no valid election object'));
       return;
     }
     if (event.type === 'close') this.closed = true;
