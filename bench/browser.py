@@ -16,6 +16,7 @@ developer tool run from a checkout.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import statistics
@@ -54,6 +55,7 @@ class LiveApp:
     def __init__(self, tmp: Path):
         from werkzeug.serving import make_server
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)   # no line per request
         (tmp / "keys").mkdir()
         self.server = make_server("127.0.0.1", 0, None, threaded=True)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
