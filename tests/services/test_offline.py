@@ -368,3 +368,23 @@ def test_decrypt_offline_refuses_an_unusable_tally_file(dealt, tally_file, alter
     alter(bad)
     with pytest.raises(Invalid, match="tally file"):
         offline.share_index_for(dealt[1][1], bad)
+
+
+def test_install_refuses_once_the_trustees_key_generation_has_started(session, dealt):
+    from voting.crypto import dkg
+    from voting.services import ceremony
+
+    conference = make_conference(session)
+    tokens = ceremony.set_trustees(session, conference, ["A", "B"], 2)
+    private = {}
+    for index, token in tokens.items():
+        private[index] = secrets.token_bytes(32)
+        ceremony.enrol(session, ceremony.trustee_by_token(session, token),
+                       envelope.public_key(private[index]).hex(), secrets.token_hex(32))
+    frame = dkg.Ceremony(conference.id, 1, 2, tuple(envelope.public_key(private[i])
+                                                    for i in (1, 2)))
+    ceremony.commit(session, conference.trustees[0],
+                    {"attempt": 1, **dkg.commit(frame, 1, keys.draw_coefficients(2))})
+    with pytest.raises(Invalid, match="started"):
+        offline.install_offline_trustees(session, conference, copy.deepcopy(dealt[0]))
+    assert [t.name for t in conference.trustees] == ["A", "B"] and not conference.has_key

@@ -45,7 +45,7 @@ from .locking import lock_row
 
 __all__ = ["KDF", "set_trustees", "trustee_by_token", "enrol", "phase", "trustee_phase",
            "commit", "reveal", "confirm", "complain", "restart", "trustee_state", "has_started",
-           "progress", "has_open_rounds"]
+           "progress", "has_open_rounds", "install_key"]
 
 #: The ceremony's phases (§4.5), in order; "complaint" stops it.
 ENROL, COMMIT, REVEAL, CONFIRM, COMPLAINT, DONE = (
@@ -276,9 +276,15 @@ def confirm(session: Session, trustee: Trustee, body: dict) -> None:
 def _make_key(conference: Conference, dealings) -> None:
     """Every dealer revealed, every trustee confirmed: install K (§4.5 step 4)."""
     keys.verify_dealings(dealings)
-    conference.dealers_json = json.dumps(_dealers(conference))
+    install_key(conference, _dealers(conference), dealings, DISTRIBUTED)
+
+
+def install_key(conference: Conference, dealers: list[dict], dealings, kind: str) -> None:
+    """Set K, the dealers' commitments, each trustee's K_i and the kind of
+    ceremony (§4.1), from ``dealings`` (the parsed, verified ``dealers``)."""
+    conference.dealers_json = json.dumps(dealers)
     conference.public_key = point_hex(keys.joint_public_key(dealings))
-    conference.key_ceremony = DISTRIBUTED
+    conference.key_ceremony = kind
     for t in conference.trustees:
         t.public_share = point_hex(keys.public_share(dealings, t.index))
 

@@ -42,6 +42,7 @@ from ..crypto.tally import verify_partial
 from ..models import Conference
 from ..models import RoundState
 from ..models import Trustee
+from . import ceremony
 from . import exact
 from . import rounds
 from . import tallying
@@ -198,6 +199,9 @@ def install_offline_trustees(session: Session, conference: Conference, public) -
     """
     if conference.has_key:
         raise Invalid("the key has already been made")
+    if ceremony.has_started(conference):
+        raise Invalid("the trustees' key generation has started: restart or rename the "
+                      "trustees first")
     if not isinstance(public, dict) or not {"threshold", "trustees", "dealers"} <= set(public):
         raise Invalid("public.json needs threshold, trustees and dealers")
     threshold, dealers = public["threshold"], public["dealers"]
@@ -209,17 +213,13 @@ def install_offline_trustees(session: Session, conference: Conference, public) -
         keys.verify_dealings(parsed)
     except CryptoError as exc:
         raise Invalid(f"the key material does not verify: {exc}") from exc
-    # The same installation as ceremony.py's, for the single dealer.
     conference.trustees.clear()
     session.flush()
     for index, name in enumerate(names, start=1):
-        conference.trustees.append(Trustee(
-            index=index, name=name, invite_hash=secrets.token_hex(32),
-            public_share=point_hex(keys.public_share(parsed, index))))
+        conference.trustees.append(Trustee(index=index, name=name,
+                                           invite_hash=secrets.token_hex(32)))
     conference.trustee_count, conference.threshold = len(names), threshold
-    conference.dealers_json = json.dumps(dealers)
-    conference.public_key = point_hex(keys.joint_public_key(parsed))
-    conference.key_ceremony = DEALER
+    ceremony.install_key(conference, dealers, parsed, DEALER)
     session.commit()
 
 
