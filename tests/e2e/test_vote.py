@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from voting.crypto.ballot import derive_credential
+from voting.crypto.ballot import public_credential
 from voting.crypto.ballot import short_tracker
 from voting.db import new_session
 from voting.models import Ballot
 from voting.models import Conference
+from voting.models import Round
 from voting.services import rounds
 
 from ..factories import complete_key_ceremony
@@ -44,6 +47,14 @@ def ballots(app, round_id: int) -> list[Ballot]:
     return rows
 
 
+def public_id(app, round_id: int) -> str:
+    with app.app_context():
+        s = new_session(app)
+        value = s.get(Round, round_id).public_id
+        s.close()
+    return value
+
+
 def watch(page) -> list[str]:
     """JavaScript errors and CSP violations (resource errors such as the
     simulated network drop are expected)."""
@@ -67,6 +78,8 @@ def test_a_delegate_votes_from_the_card_link(card_round, phone):
     typed = f"{text[:13]}-{text[13:].lower()}"
     requests: list[str] = []
     page.on("request", lambda req: requests.append(req.url + (req.post_data or "")))
+    urls: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
     page.goto(f"{base}/vote#{typed}")
     page.wait_for_selector(".round-vote:not(.hidden)")
     # Switching language keeps the card, in the fragment only.
@@ -98,6 +111,11 @@ def test_a_delegate_votes_from_the_card_link(card_round, phone):
     page.wait_for_selector(".round-voted")
     assert page.inner_text(".round-tracker") == short
     assert page.locator(".round-vote:not(.hidden)").count() == 0
+    # The credential is public but travels only in POST bodies, never in a
+    # URL that an access log would record with the phone's address.
+    credential = public_credential(derive_credential(tokens[0], public_id(app, round_id))).hex()
+    assert not any(credential in url for url in urls), "a URL carries the credential"
+    assert sum(url.endswith("/credential-status") for url in urls) >= 2
     assert problems == []
 
 

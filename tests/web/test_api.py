@@ -31,6 +31,7 @@ from voting.models import Credential
 from voting.models import Round
 from voting.services import rounds
 from voting.services.elections import election_of
+from voting.web import api
 
 from ..factories import complete_key_ceremony
 from ..factories import make_conference
@@ -387,39 +388,114 @@ def test_open_rounds_lists_only_open_rounds_with_their_election(client, opened, 
     assert opened.public_id not in {r["round"] for r in body["rounds"]}
 
 
-def status_url(opened, card=0, token=None):
+def credential_of(opened, card=0, token=None) -> str:
     token = token or opened.tokens[card]
-    credential = public_credential(derive_credential(token, opened.public_id)).hex()
-    return f"/api/rounds/{opened.public_id}/credentials/{credential}"
+    return public_credential(derive_credential(token, opened.public_id)).hex()
+
+
+def status_url(public_id: str) -> str:
+    return f"/api/rounds/{public_id}/credential-status"
+
+
+def status(client, opened, card=0, token=None, public_id=None):
+    """The credential's status, posted as the phone posts it."""
+    return post(client, status_url(public_id or opened.public_id),
+                {"credential": credential_of(opened, card, token)})
 
 
 def test_credential_status_before_and_after_voting(client, opened):
-    before = client.get(status_url(opened)).get_json()
-    assert before == {"round": opened.public_id, "state": "open", "known": True,
-                      "revoked": False, "receipt": None}
+    before = status(client, opened)
+    assert before.status_code == 200
+    assert before.get_json() == {"round": opened.public_id, "state": "open", "known": True,
+                                 "revoked": False, "receipt": None}
     receipt = post(client, opened.url, opened.ballot()).get_json()
-    after = client.get(status_url(opened)).get_json()
-    assert after["receipt"] == receipt["receipt"]
-    assert after["board_url"] == receipt["board_url"]
-    assert client.get(status_url(opened, card=1)).get_json()["receipt"] is None
+    after = status(client, opened).get_json()
+    assert after == {"round": opened.public_id, "state": "open", "known": True,
+                     "revoked": False, **receipt}
+    assert after["qr_url"] == receipt["qr_url"]
+    assert status(client, opened, card=1).get_json()["receipt"] is None
 
 
 def test_credential_status_of_an_unknown_credential(client, opened):
-    body = client.get(status_url(opened, token=bytes(16))).get_json()
-    assert body["known"] is False and body["receipt"] is None
+    body = status(client, opened, token=bytes(16)).get_json()
+    assert body == {"round": opened.public_id, "state": "open", "known": False,
+                    "revoked": False, "receipt": None}
 
 
-@pytest.mark.parametrize("credential", ["ab" * 31, "AB" * 32, "zz" * 32, "ab" * 33])
-def test_credential_status_validates_the_hex(client, opened, credential):
-    response = client.get(f"/api/rounds/{opened.public_id}/credentials/{credential}")
-    assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "invalid"
+def test_credential_status_of_a_revoked_credential(client, opened, session):
+    credential = credential_of(opened, card=1)
+    card = session.scalar(select(Card).join(Credential).where(Credential.public == credential))
+    card.is_revoked = True
+    session.commit()
+    body = status(client, opened, card=1).get_json()
+    assert body == {"round": opened.public_id, "state": "open", "known": True,
+                    "revoked": True, "receipt": None}
+
+
+def test_credential_status_needs_no_csrf_token_or_cookie(app, opened):
+    assert app.config.get("WTF_CSRF_ENABLED", True)
+    fresh = app.test_client(use_cookies=False)
+    assert status(fresh, opened).status_code == 200
+
+
+GOOD, OTHER, JSON = "ab" * 32, "cd" * 32, "application/json"
+
+#: Bodies the status query refuses with a 400 JSON error, storing nothing.
+BAD_STATUS_BODIES = {
+    "not-json": (f"credential={GOOD}", JSON),
+    "text-plain": (json.dumps({"credential": GOOD}), "text/plain"),
+    "form": (f"credential={GOOD}", "application/x-www-form-urlencoded"),
+    "not-utf8": (b'{"credential": "\xff"}', JSON),
+    "array": (json.dumps([GOOD]), JSON),
+    "array-of-object": (json.dumps([{"credential": GOOD}]), JSON),
+    "string": (json.dumps(GOOD), JSON),
+    "missing-key": ("{}", JSON),
+    "misspelt-key": (json.dumps({"credentials": GOOD}), JSON),
+    "extra-key": (json.dumps({"credential": GOOD, "round": "r"}), JSON),
+    "uppercase": (json.dumps({"credential": GOOD.upper()}), JSON),
+    "63-chars": (json.dumps({"credential": GOOD[:63]}), JSON),
+    "66-chars": (json.dumps({"credential": GOOD + "ab"}), JSON),
+    "not-hex": (json.dumps({"credential": "zz" * 32}), JSON),
+    "trailing-newline": (json.dumps({"credential": GOOD + "\n"}), JSON),
+    "number": (json.dumps({"credential": 12345}), JSON),
+    "null": (json.dumps({"credential": None}), JSON),
+    "list": (json.dumps({"credential": [GOOD]}), JSON),
+    "repeated-key": (f'{{"credential": "{GOOD}", "credential": "{OTHER}"}}', JSON),
+    "float": (f'{{"credential": "{GOOD}", "pad": 1.0}}', JSON),
+    "nan": (f'{{"credential": "{GOOD}", "pad": NaN}}', JSON),
+    "beyond-2^53": (f'{{"credential": "{GOOD}", "pad": {2**53 + 1}}}', JSON),
+}
+
+
+@pytest.mark.parametrize(("body", "content_type"), BAD_STATUS_BODIES.values(),
+                         ids=list(BAD_STATUS_BODIES))
+def test_credential_status_refuses_a_bad_body(client, opened, body, content_type):
+    before = opened.stored()
+    response = post(client, status_url(opened.public_id), body, content_type)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.is_json
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid" and error["message"]
+    assert opened.stored() == before
 
 
 def test_credential_status_of_an_unknown_round(client, opened):
-    response = client.get(f"/api/rounds/r-nope/credentials/{'ab' * 32}")
+    response = status(client, opened, public_id="r-nope")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_credential_status_is_no_longer_in_a_url(client, opened):
+    """The old GET form, with the credential in the path, is gone: no route
+    takes a credential in its URL, and the page builds no such URL."""
+    credential = credential_of(opened)
+    for method in (client.get, client.post):
+        response = method(f"/api/rounds/{opened.public_id}/credentials/{credential}")
+        assert response.status_code == 404
+    assert client.get(status_url(opened.public_id)).status_code == 405
+    assert not [rule.rule for rule in opened.app.url_map.iter_rules()
+                if "credential" in rule.arguments]
+    assert "credentials/" not in client.get("/vote").get_data(as_text=True)
 
 
 def test_cast_limit_is_generous_for_a_hall_behind_one_address(migrated_sqlite, tmp_path,
@@ -450,5 +526,30 @@ def test_cast_limit_is_generous_for_a_hall_behind_one_address(migrated_sqlite, t
         assert response.get_json()["error"]["code"] == "too_many_requests"
         clock[0] += 2.0  # the first cast is now older than a minute: one more fits
         assert [cast(), cast()] == [404, 429]
+    finally:
+        app.extensions["voting.engine"].dispose()
+
+
+def test_status_limit_is_generous_and_apart_from_the_cast_limit(migrated_sqlite, tmp_path):
+    """A hall's phones ask their status from one address: STATUS_LIMIT
+    queries a minute pass, the next is refused, and casting is not held
+    up by them (each endpoint has its own budget)."""
+    db = tmp_path / "limited.sqlite3"
+    shutil.copy(migrated_sqlite, db)
+    app = create_app({"TESTING": True, "VOTING_DATABASE_URL": f"sqlite:///{db}",
+                      "VOTING_KEYS_DIR": str(tmp_path), "RATELIMIT_ENABLED": True})
+    client = app.test_client()
+    limit = int(api.STATUS_LIMIT.split()[0])
+    assert limit > int(api.CAST_LIMIT.split()[0])
+
+    def ask() -> int:
+        return post(client, status_url("r-none"), {"credential": GOOD}).status_code
+
+    try:
+        assert {ask() for _ in range(limit)} == {404}
+        response = post(client, status_url("r-none"), {"credential": GOOD})
+        assert response.status_code == 429
+        assert response.get_json()["error"]["code"] == "too_many_requests"
+        assert post(client, "/api/rounds/r-none/ballots", {}).status_code == 404
     finally:
         app.extensions["voting.engine"].dispose()

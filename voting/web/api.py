@@ -4,7 +4,10 @@ credential's status, and casting a ballot.
 Nothing here uses cookies or the session, and the card token never reaches
 the server: the phone sends only public credentials and signed ballots. So
 these views are exempt from CSRF, and errors are JSON
-(``{"error": {"code", "message"}}``, mapped in ``errors.py``).
+(``{"error": {"code", "message"}}``, mapped in ``errors.py``). A credential
+travels only in a POST body, never in a URL: access and proxy logs record
+request lines with the client's address, and a credential there would link
+a phone's address to its ballot.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from flask_babel import gettext as _
 
 from ..db import get_session
 from ..services import casting
+from ..services import exact
 from ..services import rounds
 from ..services.board_queries import open_rounds
 from ..services.board_queries import public_round
@@ -34,6 +38,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 CREDENTIAL = re.compile(r"[0-9a-f]{64}")
 #: A hall NATs every phone behind one address: only a generous ceiling.
 CAST_LIMIT = "600 per minute"
+#: Also per address, so also shared by the whole hall: twice the cast's
+#: ceiling, as a phone asks once per open round of its card at every load,
+#: Refresh and return from a receipt (200 delegates, 3 open rounds, each
+#: reloading twice in a minute: 1,200). The answer tells nothing the public
+#: board does not (credentials and ballots are on it): this limits load only.
+STATUS_LIMIT = "1200 per minute"
 
 
 @bp.errorhandler(413)
@@ -53,13 +63,14 @@ def open_round_list():
         "fingerprint": rnd.fingerprint} for rnd in open_rounds(get_session())])
 
 
-@bp.get("/rounds/<public_id>/credentials/<credential>")
+@bp.post("/rounds/<public_id>/credential-status")
+@limiter.limit(STATUS_LIMIT)
 @csrf.exempt
 @public
-def credential_status(public_id: str, credential: str):
-    """Whether a public credential is known, revoked, or has voted."""
-    if not CREDENTIAL.fullmatch(credential):
-        raise Invalid(_("A credential is 64 lowercase hexadecimal digits."))
+def credential_status(public_id: str):
+    """Whether the public credential in the body, ``{"credential": hex}``,
+    is known, revoked, or has voted; a JSON error (400) for any other body."""
+    credential = _credential_from_body()
     session = get_session()
     rnd = public_round(session, public_id)
     status = casting.credential_status(session, rnd, credential)
@@ -82,6 +93,31 @@ def cast(public_id: str):
     receipt = casting.cast_ballot(session, rnd, ballot)
     body = receipt.to_json()
     return jsonify(receipt=body, **_links(body)), 201 if receipt.created else 200
+
+
+def _credential_from_body() -> str:
+    """The credential of a ``{"credential": "<64 lowercase hex>"}`` body,
+    parsed strictly (PROTOCOL §3.2: no floats, NaN or repeated keys, every
+    integer within ±2^53), nothing else in it.
+
+    :raises Invalid: for any other body, or another content type (a
+        cross-site page cannot send application/json without a preflight).
+    """
+    if not request.is_json:
+        raise Invalid(_("Expected a JSON object."))
+    try:
+        body = exact.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError) as exc:
+        raise Invalid(_("The request is not valid JSON: numbers must be integers within "
+                        "±2^53 and keys must not repeat.")) from exc
+    if not isinstance(body, dict):
+        raise Invalid(_("Expected a JSON object."))
+    if body.keys() - {"credential"}:
+        raise Invalid('the body must be {"credential": "<64 lowercase hex>"}, nothing else')
+    credential = body.get("credential")
+    if not isinstance(credential, str) or not CREDENTIAL.fullmatch(credential):
+        raise Invalid(_("A credential is 64 lowercase hexadecimal digits."))
+    return credential
 
 
 def _links(receipt: dict) -> dict:

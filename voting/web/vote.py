@@ -11,12 +11,14 @@ from flask import Blueprint
 from flask import render_template
 from flask import url_for
 
+from ..record_key import get_fingerprint
 from .security import public
 
 bp = Blueprint("vote", __name__, url_prefix="/vote")
 
-#: Placeholders the page script fills in.
-ROUND, CREDENTIAL = "__round__", "__credential__"
+#: The placeholder the page script fills in (a credential is never in a
+#: URL: the script posts it, api.credential_status).
+ROUND = "__round__"
 
 
 @bp.get("")
@@ -24,7 +26,7 @@ ROUND, CREDENTIAL = "__round__", "__credential__"
 def page():
     urls = {
         "open": url_for("api.open_round_list"),
-        "status": url_for("api.credential_status", public_id=ROUND, credential=CREDENTIAL),
+        "status": url_for("api.credential_status", public_id=ROUND),
         "cast": url_for("api.cast", public_id=ROUND),
     }
-    return render_template("vote/page.html", urls=urls)
+    return render_template("vote/page.html", urls=urls, server_key=get_fingerprint())

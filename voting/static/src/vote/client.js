@@ -34,41 +34,52 @@ export class Api {
     return readOpenRounds(res.body);
   }
 
-  /** {known, revoked, receipt, state, board_url?, qr_url?} of one credential, checked. */
+  /**
+   * {known, revoked, receipt, state, board_url?, qr_url?} of one credential,
+   * checked. The credential goes in the POST body, never in the URL, which
+   * access and proxy logs record with the phone's address.
+   */
   async status(roundId, credential) {
-    const res = await getJson(fill(this.urls.status, roundId, credential));
+    const res = await post(fill(this.urls.status, roundId), JSON.stringify({ credential }));
     if (!res.ok || !res.body) throw new ServerError(res.status, res.body?.error?.code);
     return readStatus(res.body);
   }
 
   /**
    * POST the ballot's exact bytes; resolves to {ok, status, body}, rejects on
-   * a network failure. No cookies: the cast API needs none. A success whose
-   * body is not a well-typed receipt comes back with body null (the page
-   * then offers to send the same bytes again).
+   * a network failure. A success whose body is not a well-typed receipt
+   * comes back with body null (the page then offers to send the same bytes
+   * again).
    */
   async cast(roundId, body) {
-    const response = await fetch(fill(this.urls.cast, roundId), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body,
-      credentials: 'omit',
-      cache: 'no-store',
-    });
-    let json = null;
-    try {
-      json = await response.json();
-      if (response.ok) json = readCastReply(json);
-    } catch {
-      json = null;
-    }
-    return { ok: response.ok, status: response.status, body: json };
+    const res = await post(fill(this.urls.cast, roundId), body);
+    if (!res.ok) return res;
+    let receipt = null;
+    try { receipt = readCastReply(res.body); } catch { receipt = null; }
+    return { ...res, body: receipt };
   }
 }
 
-function fill(template, roundId, credential = '') {
-  return template.replace('__round__', encodeURIComponent(roundId))
-    .replace('__credential__', encodeURIComponent(credential));
+/**
+ * POST a JSON text; resolves to {ok, status, body} (body null when the reply
+ * is not JSON), rejects on a network failure. No cookies: the API needs
+ * none, and none then ties a credential to this browser's session.
+ */
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  let json = null;
+  try { json = await response.json(); } catch { json = null; }
+  return { ok: response.ok, status: response.status, body: json };
+}
+
+function fill(template, roundId) {
+  return template.replace('__round__', encodeURIComponent(roundId));
 }
 
 const memory = new Map();

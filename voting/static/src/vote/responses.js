@@ -88,7 +88,7 @@ export function readOpenRounds(body) {
   });
 }
 
-/** GET /api/rounds/<id>/credentials/<X>: {round, state, known, revoked, receipt, [board_url, qr_url]}. */
+/** POST /api/rounds/<id>/credential-status ({credential}): {round, state, known, revoked, receipt, [board_url, qr_url]}. */
 export function readStatus(body) {
   object(body, 'credential status');
   text(body.round, 'status.round');
