@@ -110,7 +110,7 @@ test('the election object refuses a threshold or trustees outside 1 ≤ t ≤ n 
 // --- the vote API's replies ------------------------------------------------------------
 
 const RECEIPT = { round: ELECTION.manifest.round, tracker: TRACKER, short_tracker: 'ABCD-EFGH', seq: 2 };
-const LINKS = { board_url: '/board/x/ballots/y', qr_url: '/board/x/ballots/y/qr.svg' };
+const LINKS = { board_url: '/board/x/ballots/y', qr: 'data:image/svg+xml;base64,PHN2Zy8+' };
 const STATUS = { round: ELECTION.manifest.round, state: 'open', known: true, revoked: false, receipt: null };
 const OPEN_ROUND = { round: ELECTION.manifest.round, title: 'Vòng 1', conference: 'Hội nghị',
   kind: 'per_unit', election: ELECTION, fingerprint: FINGERPRINT };
@@ -197,4 +197,10 @@ test('the trustee session reply has exact types', () => {
     assert.ok(!isSessionReply({ ...reply, [field]: value }), `${field} = ${value}`);
   }
   assert.ok(!isSessionReply(null));
+});
+
+test('the receipt QR code is an inline SVG, never a URL to fetch', () => {
+  for (const qr of ['/board/x/ballots/y/qr.svg', 'https://evil.example/qr.svg', 'data:text/html,x', 1]) {
+    assert.throws(() => readCastReply({ receipt: copy(RECEIPT), ...LINKS, qr }), /qr/, String(qr));
+  }
 });

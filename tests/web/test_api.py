@@ -4,6 +4,7 @@ nothing stored (no ballot row, no board event)."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import shutil
@@ -118,7 +119,9 @@ def test_valid_ballot_gets_a_receipt_and_appears_on_the_board(client, opened):
     assert receipt == {"round": opened.public_id, "tracker": full,
                        "short_tracker": short_tracker(bytes.fromhex(full)), "seq": before[1]}
     assert body["board_url"] == f"/board/{opened.public_id}/ballots/{full}"
-    assert body["qr_url"] == f"/board/{opened.public_id}/ballots/{full}/qr.svg"
+    # The receipt's QR code comes in the reply: the phone fetches nothing by tracker.
+    svg = base64.b64decode(body["qr"].removeprefix("data:image/svg+xml;base64,"))
+    assert svg.startswith(b"<svg") and "qr_url" not in body
     assert opened.stored() == (before[0] + 1, before[1] + 1)
     page = client.get(f"/board/{opened.public_id}").get_data(as_text=True)
     assert full in page and receipt["short_tracker"] in page
@@ -412,7 +415,7 @@ def test_credential_status_before_and_after_voting(client, opened):
     after = status(client, opened).get_json()
     assert after == {"round": opened.public_id, "state": "open", "known": True,
                      "revoked": False, **receipt}
-    assert after["qr_url"] == receipt["qr_url"]
+    assert after["qr"] == receipt["qr"]
     assert status(client, opened, card=1).get_json()["receipt"] is None
 
 

@@ -17,6 +17,7 @@ import re
 
 from flask import abort
 from flask import Blueprint
+from flask import current_app
 from flask import jsonify
 from flask import request
 from flask import url_for
@@ -29,6 +30,7 @@ from ..services import rounds
 from ..services.board_queries import open_rounds
 from ..services.board_queries import public_round
 from ..services.errors import Invalid
+from . import qr
 from .security import csrf
 from .security import limiter
 from .security import public
@@ -121,8 +123,10 @@ def _credential_from_body() -> str:
 
 
 def _links(receipt: dict) -> dict:
-    """The receipt's board entry, as a link and as a QR code image."""
-    args = {"public_id": receipt["round"], "tracker": receipt["tracker"]}
-    return {"board_url": url_for("board.ballot", **args),
-            "qr_url": url_for("board.ballot_qr", **args)}
+    """The receipt's board entry, as a link and as a QR code image. The
+    image travels in the reply (a data: URI): were the phone to fetch it,
+    the tracker would sit next to its address in every access log."""
+    path = url_for("board.ballot", public_id=receipt["round"], tracker=receipt["tracker"])
+    public = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
+    return {"board_url": path, "qr": qr.data_uri(public)}
 

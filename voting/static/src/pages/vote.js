@@ -248,7 +248,7 @@ function showReceipt(round, answer, isNew) {
   $('receipt-short').textContent = shortTracker(receipt.tracker);
   $('receipt-full').textContent = receipt.tracker;
   $('receipt-link').href = answer.board_url;
-  $('receipt-qr').src = answer.qr_url;
+  $('receipt-qr').src = answer.qr;
   show('screen-receipt');
 }
 

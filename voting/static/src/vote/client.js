@@ -35,7 +35,7 @@ export class Api {
   }
 
   /**
-   * {known, revoked, receipt, state, board_url?, qr_url?} of one credential,
+   * {known, revoked, receipt, state, board_url?, qr?} of one credential,
    * checked. The credential goes in the POST body, never in the URL, which
    * access and proxy logs record with the phone's address.
    */

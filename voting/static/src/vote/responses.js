@@ -58,9 +58,12 @@ export function readReceipt(value) {
   return value;
 }
 
+const QR_PREFIX = 'data:image/svg+xml;base64,';
+
 function readLinks(body) {
   text(body.board_url, 'board_url');
-  text(body.qr_url, 'qr_url');
+  text(body.qr, 'qr');
+  if (!body.qr.startsWith(QR_PREFIX)) throw new ResponseError('qr is not an SVG data: URI');
 }
 
 /** GET /api/rounds/open: {rounds: [{round, title, conference, kind, election, fingerprint}]}. */
@@ -88,7 +91,7 @@ export function readOpenRounds(body) {
   });
 }
 
-/** POST /api/rounds/<id>/credential-status ({credential}): {round, state, known, revoked, receipt, [board_url, qr_url]}. */
+/** POST /api/rounds/<id>/credential-status ({credential}): {round, state, known, revoked, receipt, [board_url, qr]}. */
 export function readStatus(body) {
   object(body, 'credential status');
   text(body.round, 'status.round');
@@ -102,7 +105,7 @@ export function readStatus(body) {
   return body;
 }
 
-/** A successful POST /api/rounds/<id>/ballots: {receipt, board_url, qr_url}. */
+/** A successful POST /api/rounds/<id>/ballots: {receipt, board_url, qr} (qr: the QR code as a data: URI, never fetched by tracker). */
 export function readCastReply(body) {
   object(body, 'cast reply');
   readReceipt(body.receipt);
