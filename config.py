@@ -23,6 +23,13 @@ class Config:
         self.VOTING_DATABASE_URL = os.environ.get("VOTING_DATABASE_URL", "")
         #: Where key material lives (server signing key, offline shares).
         self.VOTING_KEYS_DIR = os.environ.get("VOTING_KEYS_DIR", str(ROOT / "keys"))
+        #: The installation's record-signing key, the PEM text that
+        #: ``voting record-key new`` writes; empty: the key file in
+        #: VOTING_KEYS_DIR. Every host and worker must get the same key.
+        self.VOTING_RECORD_KEY = os.environ.get("VOTING_RECORD_KEY", "")
+        #: Make the record key on first use when there is none. Production
+        #: never does: it refuses to start without one.
+        self.VOTING_CREATE_RECORD_KEY = False
         #: Flask-Limiter storage; memory is per process, so production
         #: with several workers should point this at Redis.
         self.RATELIMIT_STORAGE_URI = os.environ.get("VOTING_RATELIMIT_STORAGE_URI", "memory://")
@@ -51,6 +58,8 @@ class DevelopmentConfig(Config):
         super().__init__()
         # A per-process random key: fine for one local process, never for production.
         self.SECRET_KEY = self.SECRET_KEY or os.urandom(32).hex()
+        # A record key made on first use, per keys folder: fine on one machine.
+        self.VOTING_CREATE_RECORD_KEY = True
 
 
 class TestingConfig(DevelopmentConfig):

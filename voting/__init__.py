@@ -28,6 +28,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from . import cli
     from . import db
     from . import i18n
+    from . import record_key
     from . import web
     from .web import security
 
@@ -36,6 +37,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
         n = app.config["VOTING_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    record_key.init_app(app)  # first: production without the key stops here
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

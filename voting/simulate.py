@@ -49,6 +49,9 @@ from .crypto.tally import tally_to_json
 
 ROUND_ID = "sim-round-1"
 FIXED_TIME = "2026-01-15T09:00Z"
+#: The election's ``ballot_client``: a simulation encrypts in Python and
+#: serves no browser code, so it names this fixed string's hash instead.
+SIMULATED_CLIENT = hashlib.sha256(b"python -m voting.simulate").hexdigest()
 
 
 def per_unit_contest(unit: int) -> dict:
@@ -121,7 +124,8 @@ def set_up(*, voters: int, units: int, trustees: int, threshold: int,
         simulation_manifest(units, flag), DISTRIBUTED, threshold, dealers,
         [f"Trustee {i}" for i in range(1, trustees + 1)],
         [point_hex(public_credential(x)) for x in secrets],
-        server_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex())
+        server_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
+        SIMULATED_CLIENT)
     election = parse_election(election_obj)
     chain = Chain()
     chain.append("setup", {"election": election_obj, "fingerprint": election.fingerprint.hex()})

@@ -13,7 +13,17 @@ import os
 import sys
 import time
 
+from .crypto.record import fingerprint_groups
+from .crypto.record import key_fingerprint
+from .crypto.record import parse_key_fingerprint
 from .crypto.verifier import verify_record
+
+
+def _server_key(text: str) -> bytes:
+    try:
+        return parse_key_fingerprint(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def main(argv=None) -> int:
@@ -23,10 +33,17 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes verifying ballots (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--server-key", metavar="FINGERPRINT", type=_server_key,
+                        help="the server key fingerprint published outside the record (on the "
+                             "board, in the minutes, on receipts): check 3 fails if the record "
+                             "is signed by another key (64 hex digits, spaces allowed)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     progress = None if args.quiet else lambda m: print(f"  ... {m}", file=sys.stderr, flush=True)
-    report = verify_record(args.record, workers=max(1, args.workers), progress=progress)
+    if args.server_key is not None:
+        print(f"Expected server key: {fingerprint_groups(key_fingerprint(args.server_key))}")
+    report = verify_record(args.record, workers=max(1, args.workers), progress=progress,
+                           server_key=args.server_key)
     for line in report.lines():
         print(line)
     if report.key_line():

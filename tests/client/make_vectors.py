@@ -46,6 +46,8 @@ P = 2**255 - 19
 ROUND_ID = "hội-nghị-2026/vòng-1"
 #: The record-signing key must be a valid group element (§5.3): any fixed one.
 SERVER_KEY = point_hex(mul_base(0x5E5E))
+#: The vectors' ballot-client hash (any 32 bytes: the vectors run no served bundle).
+BALLOT_CLIENT = "c1" * 32
 
 
 def token(label: str) -> bytes:
@@ -189,7 +191,7 @@ def build_election(voters: int = 5, trustees: int = 3, threshold: int = 2) -> tu
     credentials = [point_hex(public_credential(derive_credential(t, ROUND_ID))) for t in tokens]
     obj = election_object(manifest(), "dealer", threshold, [dealing.to_json()],
                           [f"Người giữ khóa {i}" for i in range(1, trustees + 1)],
-                          credentials, SERVER_KEY)
+                          credentials, SERVER_KEY, BALLOT_CLIENT)
     return obj, tokens
 
 
@@ -223,7 +225,8 @@ def random_election(voters: int) -> tuple[dict, list[bytes], dict[int, int]]:
     tokens = [os_rng(16) for _ in range(voters)]
     credentials = [point_hex(public_credential(derive_credential(t, ROUND_ID))) for t in tokens]
     obj = election_object(manifest(), "dealer", 2, [dealing.to_json()],
-                          [f"Trustee {i}" for i in (1, 2, 3)], credentials, SERVER_KEY)
+                          [f"Trustee {i}" for i in (1, 2, 3)], credentials, SERVER_KEY,
+                          BALLOT_CLIENT)
     return obj, tokens, dealing.shares
 
 

@@ -37,7 +37,7 @@ def make_election(contests: list[dict], rules: list[dict] | None = None, voters:
     obj = election_object(manifest, "dealer", threshold, [dealing.to_json()],
                           [f"T{i}" for i in range(1, trustees + 1)],
                           [point_hex(public_credential(x)) for x in secrets],
-                          point_hex(mul_base(0x5E5E)))
+                          point_hex(mul_base(0x5E5E)), "c1" * 32)
     return parse_election(obj), secrets, dealing.shares
 
 

@@ -40,6 +40,8 @@ from voting.crypto.tally import tally_to_json
 from voting.crypto.verifier import verify_record
 
 AT = "2026-01-15T09:00Z"
+#: The ballot_client of every record built here (§5.3): no bundle is served.
+BALLOT_CLIENT = "c1" * 32
 
 
 @dataclass
@@ -68,7 +70,8 @@ def build_round(contests: list[dict], rules: list[dict], choices: list[list[list
                           [f"T{i}" for i in range(1, trustees + 1)],
                           [point_hex(public_credential(x)) for x in secrets],
                           server_key.public_key().public_bytes(Encoding.Raw,
-                                                               PublicFormat.Raw).hex())
+                                                               PublicFormat.Raw).hex(),
+                          BALLOT_CLIENT)
     election = parse_election(obj)
     chain = Chain()
     chain.append("setup", {"election": obj, "fingerprint": election.fingerprint.hex()})

@@ -34,7 +34,7 @@ def build(threshold=2, trustees=3, voters=3, contests=None, seed=b"election") ->
     dealing = keys.deal(threshold, trustees, rng=TestRng(seed))
     return election_object(manifest(contests), "dealer", threshold, [dealing.to_json()],
                            [f"T{i}" for i in range(1, trustees + 1)], credentials(voters),
-                           point_hex(SERVER_KEY))
+                           point_hex(SERVER_KEY), "c1" * 32)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_election_object_checks_the_dealers_against_the_threshold():
     dealing = keys.deal(3, 3, rng=TestRng(b"three")).to_json()
     with pytest.raises(InvalidStructure, match=r"^dealer 0\.commitments: expected 2 items"):
         election_object(manifest(), "dealer", 2, [dealing], ["A", "B", "C"], credentials(1),
-                        point_hex(SERVER_KEY))
+                        point_hex(SERVER_KEY), "c1" * 32)
 
 
 def test_parse_election_checks_the_dealers_against_the_threshold(good):

@@ -314,7 +314,8 @@ def _tally_file(public: dict) -> dict:
     secrets_ = [derive_credential(secrets.token_bytes(16), ROUND_ID) for _ in range(2)]
     credentials = [point_hex(public_credential(s)) for s in secrets_]
     obj = election_object(manifest, DEALER, public["threshold"], public["dealers"],
-                          public["trustees"], credentials, point_hex(group.mul_base(0x5E5E)))
+                          public["trustees"], credentials, point_hex(group.mul_base(0x5E5E)),
+                          "c1" * 32)
     election = parse_election(obj)
     ballots = [encrypt_ballot(election, [[0]], s) for s in secrets_]
     return {"format": "voting/v1/tally", "round": ROUND_ID,

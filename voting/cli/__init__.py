@@ -17,5 +17,6 @@ def init_app(app: Flask) -> None:
     from . import cards  # noqa: F401
     from . import database  # noqa: F401
     from . import keys  # noqa: F401
+    from . import record_key  # noqa: F401
 
     app.cli.add_command(voting_cli)

@@ -27,7 +27,7 @@ from .manifest import PACKED_LIMIT
 from .manifest import parse_manifest
 
 ELECTION_KEYS = {"manifest", "ceremony", "public_key", "threshold", "trustees", "dealers",
-                 "credentials", "server_key"}
+                 "credentials", "server_key", "ballot_client"}
 
 #: The ceremonies that can make a key (§4.1): every trustee deals in their
 #: browser, or one dealer on an air-gapped machine.
@@ -55,6 +55,8 @@ class Election:
     credentials: frozenset[bytes]
     credential_list: tuple[bytes, ...]
     server_key: bytes
+    #: SHA-256 (hex) of the ballot-client bundle served for this round (§5.3).
+    ballot_client: str
 
     @property
     def radix(self) -> int:
@@ -69,7 +71,8 @@ class Election:
 
 
 def election_object(manifest: dict, ceremony: str, threshold: int, dealers: list[dict],
-                    trustee_names: list[str], credentials, server_key: str) -> dict:
+                    trustee_names: list[str], credentials, server_key: str,
+                    ballot_client: str) -> dict:
     """Assemble a round's election object (§5.3) from its parts: the joint
     key and each trustee's public share follow from the dealers'
     commitments, and the credentials (hex) are sorted."""
@@ -85,6 +88,7 @@ def election_object(manifest: dict, ceremony: str, threshold: int, dealers: list
         "dealers": dealers,
         "credentials": sorted(credentials),
         "server_key": server_key,
+        "ballot_client": ballot_client,
     }
 
 
@@ -136,6 +140,10 @@ def parse_election(obj) -> Election:
                                + ("one dealer per trustee" if ceremony == DISTRIBUTED
                                   else "exactly one dealer"))
     credential_list = parse_credentials(obj["credentials"], manifest)
+    ballot_client = obj["ballot_client"]
+    if (not isinstance(ballot_client, str) or len(ballot_client) != 64
+            or not set(ballot_client) <= set("0123456789abcdef")):
+        raise InvalidStructure("ballot_client must be a SHA-256 in 64 lowercase hex digits")
     return Election(
         raw=obj,
         fingerprint=fingerprint(obj),
@@ -148,4 +156,5 @@ def parse_election(obj) -> Election:
         credentials=frozenset(credential_list),
         credential_list=credential_list,
         server_key=parse_point(obj["server_key"]),
+        ballot_client=ballot_client,
     )

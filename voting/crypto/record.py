@@ -24,6 +24,29 @@ SIGNATURE = "signature.json"
 MEMBERS = (BOARD, SIGNATURE)
 
 
+def key_fingerprint(server_key: bytes) -> str:
+    """The server key's fingerprint (§13): the raw 32-byte Ed25519 public
+    key itself, as 64 lowercase hex characters."""
+    return server_key.hex()
+
+
+def fingerprint_groups(fingerprint: str) -> str:
+    """The fingerprint as people read it (§13): groups of 4 characters."""
+    return " ".join(fingerprint[i:i + 4] for i in range(0, len(fingerprint), 4))
+
+
+def parse_key_fingerprint(text: str) -> bytes:
+    """A fingerprint as typed (§13): 64 hex digits, in either case, grouped
+    or not by spaces or colons.
+
+    :raises ValueError: if it is not 64 hex digits.
+    """
+    compact = text.replace(" ", "").replace(":", "").lower()
+    if len(compact) != 64 or any(c not in "0123456789abcdef" for c in compact):
+        raise ValueError("a server key fingerprint is 64 hexadecimal digits")
+    return bytes.fromhex(compact)
+
+
 def record_digest(fingerprint: bytes, head: bytes, count: int) -> bytes:
     return hash32("record", fingerprint, head, u64(count))
 

@@ -26,6 +26,7 @@ from .errors import CryptoError
 from .events import close_bases
 from .hashing import canonical_json
 from .record import check_record_signature
+from .record import key_fingerprint
 from .rules import evaluate
 from .scan import Scan
 from .scan import scan_record
@@ -55,6 +56,9 @@ class Verification:
     """What several checks derive from the scan, computed once."""
 
     scan: Scan
+    #: The server key the auditor expects (``--server-key``, §13): check 3
+    #: fails when the record names another; None compares nothing.
+    server_key: bytes | None = None
 
     @cached_property
     def cast(self) -> int:
@@ -186,7 +190,8 @@ def check_2_board_chain(v: Verification) -> list[str]:
 
 def check_3_record_signature(v: Verification) -> list[str]:
     """§14.3: signature.json names the final head and number of events, and
-    its Ed25519 signature (§13) verifies under the election's server_key."""
+    its Ed25519 signature (§13) verifies under the election's server_key,
+    which, when the auditor gave one, is the key they expect (§13)."""
     scan, setup = v.scan, _setup(v.scan)
     try:
         obj = _signature_object(scan)
@@ -194,14 +199,17 @@ def check_3_record_signature(v: Verification) -> list[str]:
         raise NotEvaluated(f"signature.json is malformed: {exc}") from exc
     if obj["head"] != scan.head.hex() or obj["events"] != len(scan.lines):
         return ["signature names another head or event count"]
-    election = setup["election"]
+    election, failures = setup["election"], []
     try:
         server_key = hex_bytes32(election.get("server_key"))  # validated as A (§13)
+        if v.server_key is not None and server_key != v.server_key:
+            failures.append(f"the record is signed by server key {key_fingerprint(server_key)}, "
+                            f"not by the expected {key_fingerprint(v.server_key)}")
         check_record_signature(server_key, fingerprint(election), scan.head, len(scan.lines),
                                bytes.fromhex(obj["signature"]))
     except CryptoError as exc:
-        return [str(exc)]
-    return []
+        failures.append(str(exc))
+    return failures
 
 
 def check_4_fingerprint(v: Verification) -> list[str]:
@@ -491,10 +499,15 @@ class Report:
         return out
 
 
-def verify_record(path, workers: int = 2,
-                  progress: Callable[[str], None] | None = None) -> Report:
-    """Run every check of §14 on the record at ``path``."""
-    v = Verification(scan_record(path, workers, progress))
+def verify_record(path, workers: int = 2, progress: Callable[[str], None] | None = None, *,
+                  server_key: bytes | None = None) -> Report:
+    """Run every check of §14 on the record at ``path``.
+
+    :param server_key: the raw Ed25519 public key the auditor expects the
+        record to be signed by (its fingerprint, §13); check 3 fails if the
+        election names another. None: the record's own key is taken as is.
+    """
+    v = Verification(scan_record(path, workers, progress), server_key)
     report = Report(ballots=len(v.scan.ballots))
     for n, (_, check) in CHECKS.items():
         try:

@@ -75,10 +75,14 @@ def board_bytes(session: Session, rnd: Round) -> bytes:
     return b"".join(line + b"\n" for line in record_lines(session, rnd))
 
 
-def export_record(session: Session, rnd: Round, keys_dir) -> bytes:
-    """The round's signed record zip (PROTOCOL §13) as bytes."""
+def export_record(session: Session, rnd: Round, record_key) -> bytes:
+    """The round's signed record zip (PROTOCOL §13) as bytes.
+
+    :param record_key: the installation's key, or a keys folder
+        (``server_key.load_server_key``).
+    """
     if rnd.event_count == 0:
         raise NotFound("this round has no board yet")
     buffer = io.BytesIO()
-    write_record(buffer, record_lines(session, rnd), load_server_key(keys_dir))
+    write_record(buffer, record_lines(session, rnd), load_server_key(record_key))
     return buffer.getvalue()

@@ -34,6 +34,7 @@ from ..models import Unit
 from ..models.base import utcnow
 from . import board
 from . import checkin
+from . import client_bundle
 from . import exact
 from .elections import election_of
 from .errors import BasesInconsistent
@@ -194,7 +195,7 @@ def open_round(session: Session, rnd: Round, keys_dir) -> None:
     election_obj = election_object(manifest_of(rnd), conference.key_ceremony,
                                    conference.threshold, json.loads(conference.dealers_json),
                                    [t.name for t in conference.trustees], credentials,
-                                   server_public_key_hex(keys_dir))
+                                   server_public_key_hex(keys_dir), client_bundle.sha256_hex())
     try:
         parse_manifest(election_obj["manifest"])
     except Exception as exc:

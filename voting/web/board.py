@@ -20,12 +20,15 @@ from flask import url_for
 from ..crypto.ballot import short_tracker
 from ..db import get_session
 from ..models import RoundState
+from ..record_key import get_fingerprint
+from ..record_key import get_record_key
 from ..services import board_queries as queries
 from ..services.board import board_bytes
 from ..services.board import export_record
 from ..services.board import has_tally
 from ..services.errors import NotFound
 from ..services.results import round_result
+from ..services.server_key import round_server_key
 from . import qr
 from .security import public
 
@@ -37,7 +40,7 @@ TRACKER = re.compile(r"[0-9a-f]{64}")
 @bp.get("/")
 @public
 def index():
-    return render_template("board/index.html",
+    return render_template("board/index.html", server_key=get_fingerprint(),
                            conferences=queries.listed_rounds(get_session()))
 
 
@@ -53,7 +56,8 @@ def round_page(public_id: str):
         "board/round.html", rnd=rnd, query=query, is_readable=prefix is not None,
         found=queries.find_ballots(session, rnd, prefix) if prefix else [],
         events=queries.event_page(session, rnd, request.args.get("page", 1, type=int)),
-        result=round_result(session, rnd), record_name=_record_name(rnd.public_id))
+        result=round_result(session, rnd), record_name=_record_name(rnd.public_id),
+        server_key=round_server_key(rnd))
 
 
 @bp.get("/<public_id>/ballots/<tracker>")
@@ -87,7 +91,7 @@ def record(public_id: str):
     """The round's signed election record (PROTOCOL §13)."""
     session = get_session()
     rnd = queries.public_round(session, public_id)
-    data = export_record(session, rnd, current_app.config["VOTING_KEYS_DIR"])
+    data = export_record(session, rnd, get_record_key())
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=_record_name(rnd.public_id))
 

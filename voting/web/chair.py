@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from ..db import get_session
 from ..models import RoundState
+from ..record_key import get_record_key
 from ..services import checkin
 from ..services import conferences
 from ..services import rounds
@@ -28,6 +29,7 @@ from ..services.errors import DomainError
 from ..services.errors import NotFound
 from ..services.results import round_manifest
 from ..services.results import round_result
+from ..services.server_key import round_server_key
 from . import chair_forms as labels
 from .chair_forms import ConferenceForm
 from .chair_forms import ImportForm
@@ -202,8 +204,7 @@ def edit_rule(round_id: int):
 
 
 MOVES = {
-    "open": lambda session, rnd: rounds.open_round(
-        session, rnd, current_app.config["VOTING_KEYS_DIR"]),
+    "open": lambda session, rnd: rounds.open_round(session, rnd, get_record_key()),
     "close": rounds.close_round,
     "publish": tallying.publish_result,
 }
@@ -241,4 +242,5 @@ def minutes(round_id: int):
     result = round_result(session, rnd)
     if result is None:
         raise NotFound(_("The result of this round is not published yet."))
-    return render_template("chair/minutes.html", rnd=rnd, result=result)
+    return render_template("chair/minutes.html", rnd=rnd, result=result,
+                           server_key=round_server_key(rnd))

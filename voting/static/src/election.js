@@ -12,8 +12,8 @@ import { canonicalJson, compareCodePoints, isJsonInt, utf8 } from './encoding.js
 import { electionKey } from './group.js';
 import { hash32 } from './hashing.js';
 
-const ELECTION_KEYS = ['ceremony', 'credentials', 'dealers', 'manifest', 'public_key', 'server_key',
-  'threshold', 'trustees'];
+const ELECTION_KEYS = ['ballot_client', 'ceremony', 'credentials', 'dealers', 'manifest',
+  'public_key', 'server_key', 'threshold', 'trustees'];
 const MANIFEST_KEYS = ['conference', 'contests', 'round', 'rules', 'title', 'version'];
 const CONTEST_KEYS = ['encoding', 'id', 'max', 'min', 'options', 'title'];
 const OPTION_KEYS = ['id', 'title'];
@@ -59,6 +59,9 @@ export function parseElection(obj) {
   }
   checkTrustees(obj.threshold, obj.trustees);
   checkCeremony(obj.ceremony, obj.dealers, obj.trustees.length);
+  if (typeof obj.ballot_client !== 'string' || !/^[0-9a-f]{64}$/.test(obj.ballot_client)) {
+    throw new Error('ballot_client must be a SHA-256 in 64 lowercase hex digits');
+  }
   const radix = credentialCount(obj.credentials) + 1;
   for (const c of contests) {
     if (c.encoding === 'packed' && radix ** c.options.length >= PACKED_LIMIT) {
@@ -72,6 +75,7 @@ export function parseElection(obj) {
     contests,
     radix,
     key: electionKey(obj.public_key),
+    ballotClient: obj.ballot_client,
   };
 }
 

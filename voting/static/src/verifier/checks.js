@@ -86,8 +86,10 @@ function signatureObject(scan) {
 
 /** What several checks derive from the scan, computed on demand (verifier.Verification). */
 class Verification {
-  constructor(scan) {
+  /** `serverKey`: the key the auditor expects (--server-key, §13), 64 lowercase hex, or null. */
+  constructor(scan, serverKey = null) {
     this.scan = scan;
+    this.serverKey = serverKey;
     this.cast = scan.ballots.filter((b) => b.beforeClose).length;
   }
 
@@ -195,9 +197,14 @@ function check3(v) {
   } catch (err) {
     return [err.message];
   }
+  const failures = [];
+  if (v.serverKey !== null && toHex(key) !== v.serverKey) {
+    failures.push(`the record is signed by server key ${toHex(key)}, not by the expected ${v.serverKey}`);
+  }
   const digest = hash32('record', fingerprint(election), hexBytes32(scan.head), u64(scan.lines.length));
   const signature = Uint8Array.from(obj.signature.match(/../g).map((h) => parseInt(h, 16)));
-  return verifyEd25519(key, digest, signature) ? [] : ['Ed25519 signature does not verify'];
+  if (!verifyEd25519(key, digest, signature)) failures.push('Ed25519 signature does not verify');
+  return failures;
 }
 
 /** §14.4: the setup's fingerprint is recomputed from its election object. */
@@ -430,9 +437,12 @@ export function runChecks(scan, numbers, { final = 'result' } = {}) {
   return checks;
 }
 
-/** Run every check on a finished scan: {checks, ballots, counts, contests, ok}. */
-export function checkScan(scan) {
-  const v = new Verification(scan);
+/**
+ * Run every check on a finished scan: {checks, ballots, counts, contests, ok}.
+ * `serverKey` (64 lowercase hex): check 3 fails if the record names another key.
+ */
+export function checkScan(scan, { serverKey = null } = {}) {
+  const v = new Verification(scan, serverKey);
   const checks = {};
   for (const [n, [, check]] of Object.entries(CHECKS)) {
     try {
@@ -461,8 +471,8 @@ export function checkScan(scan) {
  * duplicates included), `board` and `signature` the bytes of board.jsonl
  * and signature.json, `unreadable` why the zip could not be read.
  */
-export async function verifyRecord(record, checker = new LocalChecker()) {
-  return checkScan(await scanRecord(record, checker));
+export async function verifyRecord(record, checker = new LocalChecker(), options = {}) {
+  return checkScan(await scanRecord(record, checker), options);
 }
 
 /** The report as voting-verify prints it: `[ n] PASS|FAIL  title` and details. */

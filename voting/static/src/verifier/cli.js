@@ -2,11 +2,14 @@
 // Verify election records from the command line (PROTOCOL.md §14):
 //
 //   npm run --silent verify -- record.zip [more.zip …] [--workers N] [--json]
+//                               [--server-key HEX]
 //
 // Prints the 18 checks as `[ n] PASS|FAIL  title` with failure details and
 // the verified counts, like voting-verify; --json prints one report a line
 // instead. Ballots are checked in N worker threads (default 2; 1 = this
-// thread). Exits 0 only when every check of every record passes.
+// thread). --server-key names the key the records must be signed by (its
+// fingerprint, §13: 64 hex digits, spaces allowed); check 3 fails on another.
+// Exits 0 only when every check of every record passes.
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -17,23 +20,28 @@ import { LocalChecker } from './scan.js';
 import { readRecordZip } from './zip.js';
 
 function usage() {
-  process.stderr.write('usage: verify record.zip [more.zip …] [--workers N] [--json]\n');
+  process.stderr.write('usage: verify record.zip [more.zip …] [--workers N] [--json] '
+    + '[--server-key HEX]\n');
   process.exit(2);
 }
 
 async function main(argv) {
   let workers = 2;
   let json = false;
+  let serverKey = null;
   const paths = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') json = true;
     else if (argv[i] === '--workers') workers = Number(argv[++i]);
     else if (argv[i].startsWith('--workers=')) workers = Number(argv[i].slice(10));
+    else if (argv[i] === '--server-key') serverKey = argv[++i] ?? '';
     else if (argv[i] === '--quiet') continue;
     else if (argv[i].startsWith('-')) usage();
     else paths.push(argv[i]);
   }
+  if (serverKey !== null) serverKey = serverKey.replace(/[ :]/g, '').toLowerCase();
   if (!paths.length || !Number.isInteger(workers) || workers < 1) usage();
+  if (serverKey !== null && !/^[0-9a-f]{64}$/.test(serverKey)) usage();
   let ok = true;
   for (const path of paths) {
     const started = performance.now();
@@ -44,7 +52,7 @@ async function main(argv) {
       record = { unreadable: `cannot read the record: ${err.message}` };
     }
     const checker = workers > 1 ? new WorkerChecker(workers) : new LocalChecker();
-    const report = await verifyRecord(record, checker);
+    const report = await verifyRecord(record, checker, { serverKey });
     ok &&= report.ok;
     if (json) {
       process.stdout.write(`${JSON.stringify({ path, ...report })}\n`);

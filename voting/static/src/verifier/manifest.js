@@ -18,7 +18,7 @@ const MAX_CONTESTS = 200;
 const MAX_OPTIONS = 200;
 const MAX_TRUSTEES = 32;
 const ELECTION_KEYS = ['manifest', 'ceremony', 'public_key', 'threshold', 'trustees', 'dealers',
-  'credentials', 'server_key'];
+  'credentials', 'server_key', 'ballot_client'];
 /** The ceremonies that can make a key (§4.1, election.CEREMONIES). */
 const DISTRIBUTED = 'distributed';
 const DEALER = 'dealer';
@@ -206,12 +206,16 @@ export function parseElection(obj) {
       + (ceremony === DISTRIBUTED ? 'one dealer per trustee' : 'exactly one dealer'));
   }
   const credentialList = parseCredentials(obj.credentials, manifest);
+  const ballotClient = obj.ballot_client;
+  if (typeof ballotClient !== 'string' || !/^[0-9a-f]{64}$/.test(ballotClient)) {
+    throw new VerifyError('ballot_client must be a SHA-256 in 64 lowercase hex digits');
+  }
   const publicKey = parsePoint(obj.public_key, 'public key');
   const serverKey = parsePoint(obj.server_key, 'server key');
   return {
     raw: obj, fingerprint: fingerprint(obj), manifest, ceremony, publicKey, publicKeyHex: obj.public_key,
     threshold, trustees, dealings, credentials: new Set(credentialList), credentialList,
-    serverKey, radix: credentialList.length + 1,
+    serverKey, ballotClient, radix: credentialList.length + 1,
   };
 }
 
