@@ -26,6 +26,13 @@ def _server_key(text: str) -> bytes:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _client_hash(text: str) -> str:
+    value = text.strip().lower()
+    if len(value) != 64 or not set(value) <= set("0123456789abcdef"):
+        raise argparse.ArgumentTypeError("a SHA-256 is 64 hex digits")
+    return value
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="voting-verify", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,17 +44,23 @@ def main(argv=None) -> int:
                         help="the server key fingerprint published outside the record (on the "
                              "board, in the minutes, on receipts): check 3 fails if the record "
                              "is signed by another key (64 hex digits, spaces allowed)")
+    parser.add_argument("--client-hash", metavar="SHA256", type=_client_hash,
+                        help="the SHA-256 of the ballot client you rebuilt (sha256sum "
+                             "voting/static/dist/vote.js): check 4 fails if the election "
+                             "names another")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     progress = None if args.quiet else lambda m: print(f"  ... {m}", file=sys.stderr, flush=True)
     if args.server_key is not None:
         print(f"Expected server key: {fingerprint_groups(key_fingerprint(args.server_key))}")
     report = verify_record(args.record, workers=max(1, args.workers), progress=progress,
-                           server_key=args.server_key)
+                           server_key=args.server_key, client_hash=args.client_hash)
     for line in report.lines():
         print(line)
     if report.key_line():
         print(report.key_line())
+    if report.ballot_client:
+        print(f"Ballot client: sha256 {report.ballot_client}")
     if report.counts is not None:
         print("Counts verified (check 17):")
         for line in report.count_lines():

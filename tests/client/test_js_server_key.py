@@ -58,3 +58,19 @@ def test_another_key_fails_check_3_only_naming_both_keys(sim):
 
 def test_a_malformed_key_is_a_usage_error(sim):
     assert run(sim[1], "--server-key", "abcd").returncode == 2
+
+
+def test_the_client_hash_is_printed_and_compared_like_voting_verify(sim):
+    from voting.simulate import SIMULATED_CLIENT
+
+    proc = run(sim[1], "--client-hash", SIMULATED_CLIENT)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["ballotClient"] == SIMULATED_CLIENT
+    other = "ab" * 32
+    proc = run(sim[1], "--client-hash", other)
+    assert proc.returncode == 1
+    failures = failed(proc)
+    assert list(failures) == ["4"] and other in failures["4"][0]
+    assert run(sim[1], "--client-hash", "abc").returncode == 2
+    text = subprocess.run([NODE, str(CLI), "--workers", "1", str(sim[1])], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300).stdout
+    assert f"Ballot client: sha256 {SIMULATED_CLIENT}" in text

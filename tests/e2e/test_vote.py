@@ -15,6 +15,7 @@ from voting.db import new_session
 from voting.models import Ballot
 from voting.models import Conference
 from voting.models import Round
+from voting.services import client_bundle
 from voting.services import rounds
 
 from ..factories import complete_key_ceremony
@@ -104,6 +105,9 @@ def test_a_delegate_votes_from_the_card_link(card_round, phone):
     [stored] = ballots(app, round_id)
     assert full == stored.tracker and short == short_tracker(bytes.fromhex(full))
     page.wait_for_function("document.getElementById('receipt-qr').naturalWidth > 0")
+    # The receipt names the code that encrypted the ballot: the round's ballot client.
+    named = page.inner_text("#receipt-client").replace(" ", "")
+    assert named == client_bundle.sha256_hex() and len(named) == 64
     for token_form in (tokens[0].hex(), text, text.lower(), text[:13], text[13:].lower()):
         assert not any(token_form in url for url in requests), "the token left the phone"
     # Back on the list, the round shows the receipt and no longer offers a vote.

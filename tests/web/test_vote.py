@@ -43,7 +43,7 @@ def test_vote_page_renders_with_the_bundled_script_and_csp(client):
     response = client.get("/vote")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert '<script type="module" src="/static/dist/vote.js"></script>' in html
+    assert '<script type="module" src="/static/dist/vote.js" integrity="sha256-' in html
     assert "/static/css/vote.css" in html
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "style-src 'self'" in csp

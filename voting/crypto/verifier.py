@@ -59,6 +59,10 @@ class Verification:
     #: The server key the auditor expects (``--server-key``, §13): check 3
     #: fails when the record names another; None compares nothing.
     server_key: bytes | None = None
+    #: The ballot client's SHA-256 the auditor expects (``--client-hash``,
+    #: §5.3), 64 lowercase hex: check 4 fails when the election names
+    #: another; None compares nothing.
+    client_hash: str | None = None
 
     @cached_property
     def cast(self) -> int:
@@ -214,11 +218,17 @@ def check_3_record_signature(v: Verification) -> list[str]:
 
 def check_4_fingerprint(v: Verification) -> list[str]:
     """§14.4: the setup event's fingerprint is H32("fingerprint", …) of its
-    election object. Every later check uses the recomputed fingerprint."""
+    election object. Every later check uses the recomputed fingerprint.
+    With an expected ballot client, the election must name that one."""
     setup = _setup(v.scan)
+    failures = []
     if setup["fingerprint"] != fingerprint(setup["election"]).hex():
-        return ["recorded fingerprint differs from the recomputed one"]
-    return []
+        failures.append("recorded fingerprint differs from the recomputed one")
+    named = setup["election"].get("ballot_client")
+    if v.client_hash is not None and named != v.client_hash:
+        failures.append(f"the election names ballot client {named}, "
+                        f"not the expected {v.client_hash}")
+    return failures
 
 
 def check_5_manifest(v: Verification) -> list[str]:
@@ -464,6 +474,8 @@ class Report:
     #: When check 6 passed: the ceremony that made the key (§4.1), its
     #: number of dealers, and t of n.
     key: tuple[str, int, int, int] | None = None
+    #: When check 6 passed: the SHA-256 of the ballot client the election names.
+    ballot_client: str | None = None
 
     def key_line(self) -> str | None:
         """Which ceremony made the key, in words (None if check 6 failed)."""
@@ -500,14 +512,16 @@ class Report:
 
 
 def verify_record(path, workers: int = 2, progress: Callable[[str], None] | None = None, *,
-                  server_key: bytes | None = None) -> Report:
+                  server_key: bytes | None = None, client_hash: str | None = None) -> Report:
     """Run every check of §14 on the record at ``path``.
 
     :param server_key: the raw Ed25519 public key the auditor expects the
         record to be signed by (its fingerprint, §13); check 3 fails if the
         election names another. None: the record's own key is taken as is.
+    :param client_hash: the ballot client's SHA-256 (64 lowercase hex) the
+        auditor rebuilt (§5.3, §15); check 4 fails if the election names another.
     """
-    v = Verification(scan_record(path, workers, progress), server_key)
+    v = Verification(scan_record(path, workers, progress), server_key, client_hash)
     report = Report(ballots=len(v.scan.ballots))
     for n, (_, check) in CHECKS.items():
         try:
@@ -517,6 +531,7 @@ def verify_record(path, workers: int = 2, progress: Callable[[str], None] | None
     if report.passed(6):
         e = v.scan.election
         report.key = (e.ceremony, len(e.dealings), e.threshold, len(e.trustees))
+        report.ballot_client = e.ballot_client
     if report.passed(17):
         report.counts = v.scan.first("result")[1]["counts"]
         report.contests = [(c.id, c.options) for c in v.scan.election.manifest.contests]

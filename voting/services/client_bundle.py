@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 
 from .. import ROOT
@@ -41,6 +42,13 @@ def _digest(path: Path = ROOT / BUNDLE) -> bytes:
 def sha256_hex(path: Path = ROOT / BUNDLE) -> str:
     """What the election object records: 64 lowercase hex digits."""
     return _digest(path).hex()
+
+
+def round_client_hash(rnd) -> str | None:
+    """The ballot client a round's election object names; None before it opens."""
+    if not rnd.election_json:
+        return None
+    return json.loads(rnd.election_json)["ballot_client"]
 
 
 def integrity(path: Path = ROOT / BUNDLE) -> str:

@@ -23,6 +23,7 @@ from ..models import RoundState
 from ..record_key import get_fingerprint
 from ..record_key import get_record_key
 from ..services import board_queries as queries
+from ..services import client_bundle
 from ..services.board import board_bytes
 from ..services.board import export_record
 from ..services.board import has_tally
@@ -57,7 +58,7 @@ def round_page(public_id: str):
         found=queries.find_ballots(session, rnd, prefix) if prefix else [],
         events=queries.event_page(session, rnd, request.args.get("page", 1, type=int)),
         result=round_result(session, rnd), record_name=_record_name(rnd.public_id),
-        server_key=round_server_key(rnd))
+        server_key=round_server_key(rnd), ballot_client=client_bundle.round_client_hash(rnd))
 
 
 @bp.get("/<public_id>/ballots/<tracker>")

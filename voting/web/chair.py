@@ -22,6 +22,7 @@ from ..db import get_session
 from ..models import RoundState
 from ..record_key import get_record_key
 from ..services import checkin
+from ..services import client_bundle
 from ..services import conferences
 from ..services import rounds
 from ..services import tallying
@@ -243,4 +244,5 @@ def minutes(round_id: int):
     if result is None:
         raise NotFound(_("The result of this round is not published yet."))
     return render_template("chair/minutes.html", rnd=rnd, result=result,
-                           server_key=round_server_key(rnd))
+                           server_key=round_server_key(rnd),
+                           ballot_client=client_bundle.round_client_hash(rnd))

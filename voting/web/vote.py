@@ -12,6 +12,7 @@ from flask import render_template
 from flask import url_for
 
 from ..record_key import get_fingerprint
+from ..services import client_bundle
 from .security import public
 
 bp = Blueprint("vote", __name__, url_prefix="/vote")
@@ -29,4 +30,5 @@ def page():
         "status": url_for("api.credential_status", public_id=ROUND),
         "cast": url_for("api.cast", public_id=ROUND),
     }
-    return render_template("vote/page.html", urls=urls, server_key=get_fingerprint())
+    return render_template("vote/page.html", urls=urls, server_key=get_fingerprint(),
+                           client_integrity=client_bundle.integrity())

@@ -249,6 +249,7 @@ function showReceipt(round, answer, isNew) {
   $('receipt-full').textContent = receipt.tracker;
   $('receipt-link').href = answer.board_url;
   $('receipt-qr').src = answer.qr;
+  $('receipt-client').textContent = round.election.ballot_client.match(/.{1,4}/g).join(' ');
   show('screen-receipt');
 }
 

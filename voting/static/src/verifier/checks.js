@@ -86,10 +86,14 @@ function signatureObject(scan) {
 
 /** What several checks derive from the scan, computed on demand (verifier.Verification). */
 class Verification {
-  /** `serverKey`: the key the auditor expects (--server-key, §13), 64 lowercase hex, or null. */
-  constructor(scan, serverKey = null) {
+  /**
+   * `serverKey`: the key the auditor expects (--server-key, §13), 64 lowercase hex, or null;
+   * `clientHash`: the ballot client's SHA-256 they rebuilt (--client-hash, §5.3), or null.
+   */
+  constructor(scan, serverKey = null, clientHash = null) {
     this.scan = scan;
     this.serverKey = serverKey;
+    this.clientHash = clientHash;
     this.cast = scan.ballots.filter((b) => b.beforeClose).length;
   }
 
@@ -210,8 +214,15 @@ function check3(v) {
 /** §14.4: the setup's fingerprint is recomputed from its election object. */
 function check4(v) {
   const setup = setupOf(v.scan);
-  return setup.fingerprint !== toHex(fingerprint(setup.election))
-    ? ['recorded fingerprint differs from the recomputed one'] : [];
+  const failures = [];
+  if (setup.fingerprint !== toHex(fingerprint(setup.election))) {
+    failures.push('recorded fingerprint differs from the recomputed one');
+  }
+  const named = setup.election.ballot_client;
+  if (v.clientHash !== null && named !== v.clientHash) {
+    failures.push(`the election names ballot client ${named}, not the expected ${v.clientHash}`);
+  }
+  return failures;
 }
 
 /** §14.5: the manifest satisfies §5.1 and §5.2. */
@@ -441,8 +452,8 @@ export function runChecks(scan, numbers, { final = 'result' } = {}) {
  * Run every check on a finished scan: {checks, ballots, counts, contests, ok}.
  * `serverKey` (64 lowercase hex): check 3 fails if the record names another key.
  */
-export function checkScan(scan, { serverKey = null } = {}) {
-  const v = new Verification(scan, serverKey);
+export function checkScan(scan, { serverKey = null, clientHash = null } = {}) {
+  const v = new Verification(scan, serverKey, clientHash);
   const checks = {};
   for (const [n, [, check]] of Object.entries(CHECKS)) {
     try {
@@ -454,10 +465,11 @@ export function checkScan(scan, { serverKey = null } = {}) {
   }
   const ok = Object.values(checks).every((f) => f.length === 0);
   const report = { checks, ballots: scan.ballots.length, counts: null, contests: [], key: null,
-    ok };
+    ballotClient: null, ok };
   if (!checks[6].length) {
     const e = scan.election;
     report.key = [e.ceremony, e.dealings.length, e.threshold, e.trustees.length];
+    report.ballotClient = e.ballotClient;
   }
   if (!checks[17].length) {
     report.counts = scan.first('result')[2].counts;
