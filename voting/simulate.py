@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import PublicFormat
 from .crypto import dkg
 from .crypto import envelope
 from .crypto import keys
+from .crypto.audit import audit_body
 from .crypto.ballot import derive_credential
 from .crypto.ballot import encrypt_ballot
 from .crypto.ballot import public_credential
@@ -205,16 +206,26 @@ def close_and_tally(sim: Simulation, ballots: list[bytes], workers: int) -> None
     sim.chain.append("result", result_body(election, tally, partials, bases))
 
 
+def challenge(sim: Simulation, audits: int, seed: int) -> None:
+    """Post ``audits`` challenged encryptions (PROTOCOL §8.6) on the board:
+    random choices, encrypted with their randomness revealed."""
+    rnd = random.Random(seed + 1)
+    for _ in range(audits):
+        sim.chain.append("audit", audit_body(sim.election, random_choices(sim.election, rnd)))
+
+
 def simulate(*, ballots: int, units: int, trustees: int, threshold: int, out,
-             workers: int = 2, seed: int = 1, flag: bool = True) -> Simulation:
-    """Run a whole round and write its record to ``out``."""
-    if ballots < 0 or units < 1:
-        raise ValueError("need ballots >= 0 and units >= 1")
+             workers: int = 2, seed: int = 1, flag: bool = True, audits: int = 0) -> Simulation:
+    """Run a whole round and write its record to ``out``; ``audits``
+    challenged encryptions are posted after the ballots, before the close."""
+    if ballots < 0 or units < 1 or audits < 0:
+        raise ValueError("need ballots >= 0, audits >= 0 and units >= 1")
     t0 = time.perf_counter()
     sim = set_up(voters=max(ballots + ballots // 10, ballots + 1), units=units,
                  trustees=trustees, threshold=threshold, flag=flag)
     t1 = time.perf_counter()
     cast = cast_ballots(sim, ballots, workers, seed)
+    challenge(sim, audits, seed)
     t2 = time.perf_counter()
     close_and_tally(sim, cast, workers)
     write_record(out, sim.chain.lines, sim.server_key)
@@ -233,18 +244,21 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--audits", type=int, default=0,
+                        help="challenged encryptions to put on the board (PROTOCOL §8.6)")
     parser.add_argument("--no-flag", dest="flag", action="store_false",
                         help="only the per-unit contests, without the choose-1 contest")
     args = parser.parse_args(argv)
     try:
         sim = simulate(ballots=args.ballots, units=args.units, trustees=args.trustees,
                        threshold=args.threshold, out=args.out, workers=args.workers,
-                       seed=args.seed, flag=args.flag)
+                       seed=args.seed, flag=args.flag, audits=args.audits)
     except ValueError as exc:
         parser.error(str(exc))
     t = sim.timings
     digest = hashlib.sha256(open(args.out, "rb").read()).hexdigest()[:16]
-    print(f"wrote {args.out}: {args.ballots} ballots, {len(sim.chain.events)} events "
+    print(f"wrote {args.out}: {args.ballots} ballots, {args.audits} audits, "
+          f"{len(sim.chain.events)} events "
           f"(sha256 {digest}…); key generation {t['key generation']:.2f} s, "
           f"set-up {t['setup']:.2f} s, ballots {t['ballots']:.2f} s, "
           f"tally+decryption+record {t['tally_decrypt_record']:.2f} s", file=sys.stderr)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from voting.crypto.audit import audit_body
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.ballot import tracker
+from voting.crypto.drbg import TestRng
 from voting.crypto.hashing import canonical_json
 from voting.crypto.tally import tally_ballots
 from voting.crypto.tally import tally_to_json
@@ -97,6 +99,27 @@ def test_honest_board_gives_the_python_sum(tmp_path, built, workers):
         assert got["progress"] == 1
 
 
+def with_audit(events: list[dict], election, edit=None) -> list[dict]:
+    """``events`` with an audit (§8.6) just before the close, its body edited."""
+    body = audit_body(election, CHOICES[0], TestRng(b"before-decrypt/audit"))
+    if edit:
+        edit(body)
+    out = copy.deepcopy(events)
+    out.insert(out.index(close_event(out)), {"seq": 0, "parent": "", "type": "audit",
+                                             "body": body})
+    return out
+
+
+@needs_node
+def test_audits_are_accepted_and_not_counted(tmp_path, built):
+    prefix = upto_tally(built.events)
+    audited = with_audit(prefix, built.election)
+    out = run(tmp_path, {"audited": board(audited)})["audited"]
+    assert out["ok"], out
+    assert out["ciphertexts"] == tally_to_json(tally_ballots(built.election, ballots_of(prefix)))
+    assert (out["cast"], out["ballots"], out["events"]) == (4, 4, len(prefix) + 1)
+
+
 def tampered(built) -> dict[str, tuple[list[dict] | bytes, int]]:
     """name -> (board, the check its refusal must name first)."""
     election = built.election
@@ -149,6 +172,10 @@ def tampered(built) -> dict[str, tuple[list[dict] | bytes, int]]:
 
     no_tally = copy.deepcopy(prefix)[:-1]
     cases["no tally event"] = (no_tally, 2)
+
+    # A client caught encrypting other choices than the voter's (check 19).
+    cases["audit of other choices"] = (with_audit(prefix, election, lambda b: b[
+        "choices"].__setitem__(0, [1])), 19)
     return cases
 
 

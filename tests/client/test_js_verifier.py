@@ -8,8 +8,10 @@ by running their test functions here with ``verify_record`` wrapped: each
 record it is called on is copied aside with the Python verdict. Honest
 records of every shape are added (only packed contests, only options
 contests, choose-k with k > 1, no ballots, a revoke, 3-of-5 trustees, no
-rules, a simulated round). The JS CLI then runs once per batch of paths
-(``--json``, one report a line) and must fail exactly the same checks.
+rules, audits on a board without ballots, a simulated round with audits),
+and edges of the audit event (§8.6, check 19) neither suite builds. The JS
+CLI then runs once per batch of paths (``--json``, one report a line) and
+must fail exactly the same checks.
 
 ``node --test tests/client/verifier.test.mjs`` covers the JS-only parts:
 strict JSON reading and the zip member listing.
@@ -32,6 +34,8 @@ from pathlib import Path
 import pytest
 
 from voting.crypto import verifier as py_verifier
+from voting.crypto.audit import audit_body
+from voting.crypto.drbg import TestRng
 from voting.crypto.hashing import canonical_json
 from voting.simulate import simulate
 
@@ -67,8 +71,12 @@ class _Harvest:
         self.out, self.records, self.label = out, [], ""
         self.real = py_verifier.verify_record
 
-    def __call__(self, path, workers: int = 2, progress=None):
-        report = self.real(path, workers=workers, progress=progress)
+    def __call__(self, path, workers: int = 2, progress=None, server_key=None,
+                 client_hash=None):
+        report = self.real(path, workers=workers, progress=progress, server_key=server_key,
+                           client_hash=client_hash)
+        if server_key is not None or client_hash is not None:
+            return report  # the JS CLI runs below without --server-key / --client-hash
         copy_path = self.out / f"r{len(self.records):03d}.zip"
         shutil.copyfile(path, copy_path)
         self.records.append({"label": self.label, "path": copy_path, "failing": failing(report),
@@ -165,10 +173,26 @@ def _honest_records(tmp: Path, harvest: _Harvest):
     (tmp / "revoke").mkdir()
     assert records.verify(tmp / "revoke", events, built.server_key).ok
 
-    harvest.label = "honest: simulate(6 ballots, 2 units, 3 trustees, t=2)"
+    built = build_round([agree_contest("a"), choose_contest("c", 4, 2)], [], [], voters=3)
+    events = copy.deepcopy(built.events)
+    close_at = events.index(first(events, "close"))
+    for k, choices in enumerate([[[0], [1, 3]], [[], []], [[1], [0]]]):
+        events.insert(close_at + k, _audit(built, choices, k))
+    harvest.label = "honest: audits, no ballots"
+    (tmp / "audits").mkdir()
+    assert records.verify(tmp / "audits", events, built.server_key).ok
+
+    harvest.label = "honest: simulate(6 ballots, 2 units, 3 trustees, t=2, 3 audits)"
     sim_path = tmp / "sim.zip"
-    simulate(ballots=6, units=2, trustees=3, threshold=2, out=sim_path, workers=1, seed=11)
+    simulate(ballots=6, units=2, trustees=3, threshold=2, out=sim_path, workers=1, seed=11,
+             audits=3)
     assert py_verifier.verify_record(sim_path, workers=1).ok
+
+
+def _audit(built, choices, k: int = 0) -> dict:
+    """An audit event (§8.6) of ``choices`` in ``built``'s round, from a fixed stream."""
+    body = audit_body(built.election, choices, TestRng(b"js-verifier/audit %d" % k))
+    return {"seq": 0, "parent": "", "type": "audit", "body": body}
 
 
 def _edge_records(tmp: Path, harvest: _Harvest):
@@ -191,12 +215,15 @@ def _edge_records(tmp: Path, harvest: _Harvest):
         n[0] += 1
         record(label, records.signed(tmp, evs, key, name=f"e{n[0]}.zip"))
 
-    def with_line(label, i, edit):
-        raw = list(lines)
-        raw[i] = edit(raw[i])
+    def with_raw(label, raw, i):
         n[0] += 1
         record(label, records.signed_lines(tmp, records.relink_lines(raw, i), key,
                                            name=f"l{n[0]}.zip"))
+
+    def with_line(label, i, edit):
+        raw = list(lines)
+        raw[i] = edit(raw[i])
+        with_raw(label, raw, i)
 
     ballot_at = next(i for i, e in enumerate(built.events) if e["type"] == "ballot")
     unused = [c for c in built.events[0]["body"]["election"]["credentials"]
@@ -235,6 +262,7 @@ def _edge_records(tmp: Path, harvest: _Harvest):
     with_events("status not a string", lambda evs: evs[-1]["body"]["outcomes"][0][0].update(
         status=["elected"]))
     with_events("close with no bases", lambda evs: first(evs, "close")["body"].pop("bases"))
+    _audit_edges(built, with_events, with_raw, close_at)
     with_line("a repeated key in a ballot", ballot_at,
               lambda ln: ln.replace(b'{"ballot":{', b'{"ballot":{"version":1,', 1))
     with_line("a fraction inside a ballot", ballot_at,
@@ -265,6 +293,49 @@ def _edge_records(tmp: Path, harvest: _Harvest):
     record("an empty board", out)
 
 
+def _audit_edges(built, with_events, with_raw, close_at: int):
+    """Audit events (§8.6) in places and shapes neither suite builds."""
+    audit = _audit(built, [[0], [2]])
+
+    def put(at, body_edit=None):
+        def edit(evs):
+            event = copy.deepcopy(audit)
+            if body_edit:
+                body_edit(event["body"])
+            evs.insert(at if at >= 0 else len(evs) + at + 1, event)
+        return edit
+
+    with_events("an audit right after the open", put(2))
+    with_events("an audit before the open", put(1))
+    with_events("an audit after the result", put(-1))
+    with_events("two audits, the first of another round", lambda evs: [
+        put(close_at)(evs), put(close_at, lambda b: b.update(round="round-y"))(evs)])
+    with_events("an audit of the flag contest swapped", put(close_at, lambda b: b[
+        "ciphertexts"][1].reverse()))
+    with_events("an audit with an identity alpha", put(close_at, lambda b: b["ciphertexts"][0][
+        0].update(alpha="01" + "00" * 31)))
+    with_events("an audit with r = 0 and a choice too many", put(close_at, lambda b: [
+        b["randomness"][1].__setitem__(0, "00" * 32), b["choices"].__setitem__(1, [0, 2])]))
+    with_events("an audit with a negative choice", put(close_at, lambda b: b["choices"][
+        0].__setitem__(0, -1)))
+    with_events("an audit with a choice of 2^53", put(close_at, lambda b: b["choices"][
+        1].__setitem__(0, 2**53)))
+    with_events("an audit with a round that is a list", put(close_at, lambda b: b.update(
+        round=["round-x"])))
+    with_events("an audit with the ciphertexts of a ballot", put(close_at, lambda b: b.update(
+        ciphertexts=[c["ciphertexts"] for c in first(built.events, "ballot")["body"]["ballot"][
+            "contests"]])))
+    with_events("an audit with a credential", put(close_at, lambda b: b.update(
+        credential=first(built.events, "ballot")["body"]["ballot"]["credential"])))
+    with_events("an audit with an empty body", put(close_at, lambda b: b.clear()))
+    # A fractional choice only exists in the line's bytes.
+    raw = [canonical_json(e) for e in records.relink(copy.deepcopy(
+        [*built.events[:close_at], audit, *built.events[close_at:]]))]
+    assert raw[close_at].count(b'"choices":[[0],[2]]') == 1
+    raw[close_at] = raw[close_at].replace(b'"choices":[[0],[2]]', b'"choices":[[0],[2.0]]')
+    with_raw("an audit with a choice written 2.0", raw, close_at)
+
+
 @pytest.fixture(scope="module")
 def harvested(tmp_path_factory):
     if (NODE is None or not HAVE_PACKAGES) and not IN_CI:
@@ -280,7 +351,7 @@ def harvested(tmp_path_factory):
             mp.setattr(module, "verify_record", harvest)
         sim_path = tmp / "sim.zip"
         sim = (simulate(ballots=6, units=2, trustees=3, threshold=2, out=sim_path, workers=1,
-                        seed=7), sim_path)
+                        seed=7, audits=2), sim_path)
         rnd = build_round([agree_contest("a"), agree_contest("b"), choose_contest("c", 3, 1)],
                           [exactness.PER_UNIT, exactness.FLAG], exactness.CHOICES)
         problems: list[str] = []
@@ -325,9 +396,9 @@ def test_the_suites_records_were_harvested(harvested):
     assert len(found) > 100, len(found)
     assert any(label.startswith("test_a_lone_surrogate") for label in labels)
     assert any(label.startswith("test_any_single_altered_value") for label in labels)
-    assert sum(label.startswith("honest: ") for label in labels) == 9
+    assert sum(label.startswith("honest: ") for label in labels) == 10
     assert any(r["failing"] == set() for r in found)
-    assert {n for r in found for n in r["failing"]} == set(range(1, 19))
+    assert {n for r in found for n in r["failing"]} == set(range(1, 20))
 
 
 @needs_node
@@ -372,15 +443,15 @@ def test_cli_prints_the_checks_and_exits_by_the_verdict(harvested):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert [line[:9] for line in lines[:18]] == [f"[{n:2d}] PASS" for n in range(1, 19)]
+    assert [line[:9] for line in lines[:19]] == [f"[{n:2d}] PASS" for n in range(1, 20)]
     titles = [f"[{n:2d}] PASS  {title}" for n, (title, _) in py_verifier.CHECKS.items()]
-    assert lines[:18] == titles
+    assert lines[:19] == titles
     assert "Counts verified (check 17):" in lines and "  a: agree 1, disagree 0" in lines
     proc = subprocess.run([NODE, str(CLI), "--workers", "1", str(bad["path"])], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
     assert "[14] FAIL" in proc.stdout and "INVALID" in proc.stdout
-    assert sum("PASS" in line for line in proc.stdout.splitlines()) == 17
+    assert sum("PASS" in line for line in proc.stdout.splitlines()) == 18
 
 
 @needs_node

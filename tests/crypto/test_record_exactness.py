@@ -13,7 +13,10 @@ import zipfile
 import pytest
 
 from voting.crypto import keys
+from voting.crypto.audit import audit_body
 from voting.crypto.codec import point_hex
+from voting.crypto.codec import scalar_hex
+from voting.crypto.drbg import TestRng
 from voting.crypto.election import fingerprint
 from voting.crypto.group import mul_base
 from voting.crypto.hashing import canonical_json
@@ -650,3 +653,97 @@ def test_a_distributed_key_with_one_dealing_per_trustee_verifies(tmp_path):
     simulate(ballots=3, units=2, trustees=3, threshold=2, out=sim_path, workers=1, seed=5)
     report = verify_record(sim_path, workers=1)
     assert report.ok and report.key == ("distributed", 3, 2, 3), report.lines()
+
+
+# --- 19. Audited encryptions (§8.6) ----------------------------------------------------
+
+AUDIT_CHOICES = [[0], [], [2]]
+
+
+def with_audits(rnd, count: int = 2, at: str = "close") -> list[dict]:
+    """The round's events with ``count`` audits inserted before ``at``."""
+    evs = events(rnd)
+    where = evs.index(first(evs, at))
+    for k in range(count):
+        body = audit_body(rnd.election, AUDIT_CHOICES, TestRng(b"audit%d" % k))
+        evs.insert(where, {"seq": 0, "parent": "", "type": "audit", "body": body})
+    return evs
+
+
+def audit_of(evs: list[dict], k: int = 0) -> dict:
+    return [e for e in evs if e["type"] == "audit"][k]["body"]
+
+
+def test_honest_audits_pass_and_count_nowhere(rnd, tmp_path):
+    evs = with_audits(rnd, 3)
+    report = verify(tmp_path, evs, rnd.server_key)
+    assert report.ok, report.lines()
+    assert report.ballots == len(CHOICES)              # not counted as ballots (check 14 passes)
+
+
+def _other_randomness(body):
+    body["randomness"][0][0] = scalar_hex(7)
+
+
+def _swap_contests(body):
+    body["ciphertexts"][0], body["ciphertexts"][1] = body["ciphertexts"][1], body["ciphertexts"][0]
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda b: b["choices"].__setitem__(0, [1]),                  # a revealed choice changed
+    lambda b: b["choices"].__setitem__(1, [0]),                  # blank made agree
+    lambda b: b["choices"].__setitem__(2, [0]),                  # another option
+    _other_randomness,
+    _swap_contests,
+    lambda b: b["choices"].__setitem__(2, [0, 2]),               # more than max
+    lambda b: b["choices"].__setitem__(2, [7]),                  # no such option
+    lambda b: b["randomness"][2].__setitem__(0, "00" * 32),      # r = 0
+    lambda b: b["randomness"][2].__setitem__(0, "ff" * 32),      # r >= L
+    lambda b: b.__setitem__("round", "another-round"),
+    lambda b: b.__setitem__("fingerprint", "ab" * 32),
+    lambda b: b["ciphertexts"][0][0].__setitem__("alpha", "00" * 32),   # not a valid point
+    lambda b: b["ciphertexts"].append([]),                       # the manifest's shape
+])
+def test_a_tampered_audit_fails_check_19_only(rnd, tmp_path, tamper):
+    evs = with_audits(rnd, 2)
+    tamper(audit_of(evs, 1))
+    report = verify(tmp_path, evs, rnd.server_key)
+    assert failing(report) == {19}, report.lines()
+    assert all(m.startswith("event ") for m in report.failures[19])
+
+
+def test_a_changed_choice_is_named_by_its_contest(rnd, tmp_path):
+    evs = with_audits(rnd, 1)
+    audit_of(evs)["choices"][0] = [1]
+    report = verify(tmp_path, evs, rnd.server_key)
+    (message,) = report.failures[19]
+    assert "contest a, ciphertext 0" in message
+
+
+def test_an_audit_after_the_close_breaks_the_order(rnd, tmp_path):
+    evs = with_audits(rnd, 1, at="tally")
+    report = verify(tmp_path, evs, rnd.server_key)
+    assert failing(report) == {2}, report.lines()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda b: b.pop("choices"),
+    lambda b: b.__setitem__("credential", "ab" * 32),            # no credential, ever
+    lambda b: b["choices"].__setitem__(0, [True]),
+    lambda b: b["randomness"][0].__setitem__(0, "AB" * 32),
+])
+def test_a_malformed_audit_body_fails_check_1(rnd, tmp_path, edit):
+    evs = with_audits(rnd, 1)
+    edit(audit_of(evs))
+    report = verify(tmp_path, evs, rnd.server_key)
+    assert 1 in failing(report), report.lines()
+    assert not failing(report) & {3, 4, 5, 6, 7, 14, 15}
+
+
+def test_simulate_puts_n_verifying_audits_on_the_board(tmp_path):
+    path = tmp_path / "sim.zip"
+    sim = simulate(ballots=3, units=2, trustees=3, threshold=2, out=path, workers=1, seed=9,
+                   audits=4)
+    assert sum(e["type"] == "audit" for e in sim.chain.events) == 4
+    report = verify_record(path, workers=1)
+    assert report.ok and report.ballots == 3, report.lines()

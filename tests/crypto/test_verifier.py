@@ -33,7 +33,8 @@ from .records import relink
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
     path = tmp_path_factory.mktemp("record") / "r.zip"
-    result = simulate(ballots=6, units=2, trustees=3, threshold=2, out=path, workers=1, seed=7)
+    result = simulate(ballots=6, units=2, trustees=3, threshold=2, out=path, workers=1, seed=7,
+                      audits=2)
     return result, path
 
 
@@ -317,6 +318,17 @@ def test_18_altered_rule_outcome(sim, tmp_path):
     report = check(sim, tmp_path, events)
     assert_fails(report, 18)
     assert report.passed(17)
+
+
+def test_19_revealed_choice_changed(sim, tmp_path):
+    """The tamper suite's audit: a challenged encryption whose revealed
+    choice is not the one its ciphertext encrypts (PROTOCOL §8.6)."""
+    events = events_of(sim)
+    audit = next(e for e in events if e["type"] == "audit")["body"]
+    audit["choices"][0] = [1] if audit["choices"][0] != [1] else [0]
+    report = check(sim, tmp_path, events)
+    assert_fails(report, 19)
+    assert all(report.passed(n) for n in CHECKS if n != 19), report.lines()
 
 
 def test_every_check_has_a_tamper_test():

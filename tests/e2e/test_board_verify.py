@@ -1,6 +1,6 @@
 """"Verify this round" on a phone-sized Chromium: the auditor's browser
 downloads a published round's record and runs the JavaScript verifier on
-it, ballots checked in Web Workers. The honest record passes all 18
+it, ballots checked in Web Workers. The honest record passes all 19
 checks and the page shows the fingerprint the browser recomputed; a record
 doctored on its way to the phone (Playwright rewriting the download) is
 declared not valid, naming the failed check."""
@@ -123,7 +123,7 @@ def check_results(page) -> dict[int, tuple[str, str]]:
             for i in range(items.count())}
 
 
-def test_honest_record_passes_all_18_checks_on_a_phone(live_server, phone):
+def test_honest_record_passes_all_19_checks_on_a_phone(live_server, phone):
     app, base = live_server
     public_id, fingerprint = published_round(app)
     page = phone()
@@ -132,11 +132,11 @@ def test_honest_record_passes_all_18_checks_on_a_phone(live_server, phone):
     page.on("worker", lambda worker: workers.append(worker.url))
     assert run_verifier(page, base, public_id) == "true"
     results = check_results(page)
-    assert sorted(results) == list(range(1, 19))
+    assert sorted(results) == list(range(1, 20))
     assert all(cls == "check check-pass" and text == "ĐẠT" for cls, text in results.values()), \
         results
     verdict = page.locator('[data-role="verdict"]').inner_text()
-    assert "HỢP LỆ" in verdict and "Cả 18 phép kiểm tra đều đạt." in verdict, verdict
+    assert "HỢP LỆ" in verdict and "Cả 19 phép kiểm tra đều đạt." in verdict, verdict
     # What the browser computed, not what the server says (which is the same here).
     assert page.locator('[data-fact="fingerprint"]').inner_text() == fingerprint
     assert page.locator('[data-fact="cast"]').inner_text() == "3"

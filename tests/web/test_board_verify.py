@@ -1,5 +1,5 @@
 """The board's "Verify this round" page: offered for a published round
-only (its record is the one that can pass all 18 checks), in Vietnamese by
+only (its record is the one that can pass all 19 checks), in Vietnamese by
 default and English on request, with everything the script needs passed in
 data- attributes and the translated messages (no inline script)."""
 
@@ -21,7 +21,7 @@ CHECK_TITLES_EN = ["Record format", "Board chain", "Record signature", "Election
                    "Manifest", "Trustee keys", "Credentials", "Ballot format",
                    "Ballot signatures", "Trackers", "Eligibility", "Selection proofs",
                    "Range proofs", "Close", "Encrypted tally", "Partial decryptions", "Counts",
-                   "Rule outcomes"]
+                   "Rule outcomes", "Audited encryptions"]
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_page_renders_in_english(client, opened, published):  # noqa: F811
     assert check_titles(html) == CHECK_TITLES_EN
     numbers = re.findall(r'<li class="check check-pending" id="check-(\d+)" data-check="(\d+)">',
                          html)
-    assert numbers == [(str(n), str(n)) for n in range(1, 19)]
+    assert numbers == [(str(n), str(n)) for n in range(1, 20)]
     # The script's inputs: the record and the worker, by URL; no inline code.
     assert f'data-record-url="/board/{opened.public_id}/record.zip"' in html
     assert 'data-worker-url="/static/dist/verify-worker.js"' in html
@@ -67,7 +67,7 @@ def test_page_is_vietnamese_by_default(app, opened, published):  # noqa: F811
     assert 'lang="vi"' in html
     assert "Kiểm chứng vòng bỏ phiếu này" in html
     titles = check_titles(html)
-    assert len(titles) == 18 and "Chuỗi sự kiện của bảng công khai" in titles
+    assert len(titles) == 19 and "Chuỗi sự kiện của bảng công khai" in titles
     assert not set(titles) & set(CHECK_TITLES_EN)
     assert "Phép kiểm tra {check} ({title}) không đạt." in html
     assert ">KHÔNG ĐẠT</span>" in html and ">ĐẠT</span>" in html

@@ -12,7 +12,8 @@ from .hashing import hash32
 
 GENESIS = bytes(32)
 EVENT_KEYS = {"seq", "parent", "type", "body"}
-EVENT_TYPES = ("setup", "open", "ballot", "revoke", "close", "tally", "partial", "result")
+EVENT_TYPES = ("setup", "open", "ballot", "revoke", "audit", "close", "tally", "partial",
+               "result")
 
 
 def event_hash(event: dict) -> bytes:

@@ -25,6 +25,7 @@ BODY_KEYS = {
     "setup": {"election", "fingerprint"}, "open": {"at"}, "ballot": {"ballot", "tracker"},
     "revoke": {"credential"}, "close": {"at", "bases"}, "tally": {"ciphertexts"},
     "partial": {"trustee", "shares"}, "result": {"trustees", "counts", "outcomes"},
+    "audit": {"round", "fingerprint", "ciphertexts", "randomness", "choices"},
 }
 BASE_NAMES = ("members", "present", "issued", "cast")
 OUTCOME_KEYS = {"contest", "option", "count", "base", "status"}
@@ -99,6 +100,20 @@ def _hex_rows(value, keys: set[str], what: str) -> None:
                 expect_hex64(item[key], f"{what}[{i}][{j}].{key}")
 
 
+def _audit(body: dict) -> None:
+    """§9.3's audit row: the types only; check 19 reads the contents."""
+    if not isinstance(body["round"], str):
+        raise InvalidStructure("round: expected a string")
+    expect_hex64(body["fingerprint"], "fingerprint")
+    _hex_rows(body["ciphertexts"], {"alpha", "beta"}, "ciphertexts")
+    for i, row in enumerate(expect_list(body["randomness"], "randomness")):
+        for j, r in enumerate(expect_list(row, f"randomness[{i}]")):
+            expect_hex64(r, f"randomness[{i}][{j}]")
+    for i, row in enumerate(expect_list(body["choices"], "choices")):
+        for j, c in enumerate(expect_list(row, f"choices[{i}]")):
+            expect_int(c, f"choices[{i}][{j}]")
+
+
 def _object_and_hash(body: dict, obj: str, digest: str) -> None:
     if not isinstance(body[obj], dict):
         raise InvalidStructure(f"{obj}: expected an object")
@@ -138,4 +153,5 @@ _BODY = {
     "partial": lambda body: (expect_int(body["trustee"], "trustee", 1),
                              _hex_rows(body["shares"], {"d", "c", "u"}, "shares")),
     "result": _result,
+    "audit": lambda body: _audit(body),
 }

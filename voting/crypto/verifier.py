@@ -17,6 +17,7 @@ from dataclasses import field
 from functools import cached_property
 
 from . import keys
+from .audit import verify_audit
 from .board import GENESIS
 from .codec import expect_object
 from .codec import hex_bytes32
@@ -38,8 +39,10 @@ from .tally import verify_partial
 
 #: Allowed successors of each event type (PROTOCOL.md §9.2).
 NEXT = {
-    None: {"setup"}, "setup": {"open"}, "open": {"ballot", "revoke", "close"},
-    "ballot": {"ballot", "revoke", "close"}, "revoke": {"ballot", "revoke", "close"},
+    None: {"setup"}, "setup": {"open"}, "open": {"ballot", "revoke", "audit", "close"},
+    "ballot": {"ballot", "revoke", "audit", "close"},
+    "revoke": {"ballot", "revoke", "audit", "close"},
+    "audit": {"ballot", "revoke", "audit", "close"},
     "close": {"tally"}, "tally": {"partial", "result"}, "partial": {"partial", "result"},
     "result": set(),
 }
@@ -428,6 +431,20 @@ def check_18_rule_outcomes(v: Verification) -> list[str]:
     return []
 
 
+def check_19_audits(v: Verification) -> list[str]:
+    """§14.19: every audit event (§8.6) re-encrypts to its own ciphertexts:
+    this round and fingerprint, the manifest's shape, valid points and
+    non-zero scalars, allowed choices. A board without audits passes."""
+    election = _election(v.scan)
+    failures = []
+    for index, body in v.scan.all("audit"):
+        try:
+            verify_audit(election, body)
+        except CryptoError as exc:
+            failures.append(f"event {index}: {exc}")
+    return failures
+
+
 CHECKS: dict[int, tuple[str, Callable[[Verification], list[str]]]] = {
     1: ("Record format: exactly two members, canonical JSON, well-formed events",
         check_1_record_format),
@@ -458,6 +475,8 @@ CHECKS: dict[int, tuple[str, Callable[[Verification], list[str]]]] = {
     17: ("Counts: t partial decryptions combine to the published counts", check_17_counts),
     18: ("Rule outcomes: recomputed with exact fractions from counts and bases",
          check_18_rule_outcomes),
+    19: ("Audited encryptions: revealed choices and randomness reproduce each audit's "
+         "ciphertexts", check_19_audits),
 }
 
 

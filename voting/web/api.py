@@ -1,8 +1,9 @@
 """The JSON API the delegate's phone uses (PROTOCOL §8): open rounds, a
-credential's status, and casting a ballot.
+credential's status, casting a ballot, and challenging an encryption.
 
 Nothing here uses cookies or the session, and the card token never reaches
-the server: the phone sends only public credentials and signed ballots. So
+the server: the phone sends only public credentials, signed ballots and
+audits (challenged encryptions, which carry no credential at all). So
 these views are exempt from CSRF, and errors are JSON
 (``{"error": {"code", "message"}}``, mapped in ``errors.py``). A credential
 travels only in a POST body, never in a URL: access and proxy logs record
@@ -24,6 +25,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from ..db import get_session
+from ..services import auditing
 from ..services import casting
 from ..services import exact
 from ..services import rounds
@@ -46,6 +48,13 @@ CAST_LIMIT = "600 per minute"
 #: reloading twice in a minute: 1,200). The answer tells nothing the public
 #: board does not (credentials and ballots are on it): this limits load only.
 STATUS_LIMIT = "1200 per minute"
+#: Per address too, so again shared by the hall. A challenge is a deliberate
+#: extra step (review, challenge, look at a second device: tens of seconds
+#: a person), so 200 delegates all challenging in the same minute fit with
+#: room to spare; a script on one address is held to five a second. Audits
+#: carry no credential, so addresses are all there is to limit them by:
+#: ``auditing.AUDITS_PER_ROUND`` caps a round's total.
+AUDIT_LIMIT = "300 per minute"
 
 
 @bp.errorhandler(413)
@@ -95,6 +104,27 @@ def cast(public_id: str):
     receipt = casting.cast_ballot(session, rnd, ballot)
     body = receipt.to_json()
     return jsonify(receipt=body, **_links(body)), 201 if receipt.created else 200
+
+
+@bp.post("/rounds/<public_id>/audits")
+@limiter.limit(AUDIT_LIMIT)
+@csrf.exempt
+@public
+def audit(public_id: str):
+    """Challenge an encryption (§8.6): the body is the audit, which carries
+    no credential. 201 with ``{round, seq, code, check_url, qr}``, 200 with
+    the same for an identical retry, a JSON error (storing nothing) otherwise."""
+    session = get_session()
+    rnd = rounds.get_round_by_public_id(session, public_id)
+    if not request.is_json:
+        abort(415, _("Send the audit as application/json."))
+    body = auditing.parse_audit_json(request.get_data(cache=False))
+    receipt = auditing.post_audit(session, rnd, body)
+    path = url_for("board.audit", public_id=receipt.round_id, seq=receipt.seq)
+    check_url = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
+    return jsonify(round=receipt.round_id, seq=receipt.seq, code=receipt.code,
+                   check_url=check_url, qr=qr.data_uri(check_url)), \
+        201 if receipt.created else 200
 
 
 def _credential_from_body() -> str:

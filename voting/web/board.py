@@ -1,6 +1,7 @@
 """The public board: every round's hash-chained events, find-my-ballot,
-each ballot's event, the signed record for ``voting-verify``, and a page
-that verifies a published round's record in the visitor's browser."""
+each ballot's event, each challenged encryption's check page, the signed
+record for ``voting-verify``, and a page that verifies a published round's
+record in the visitor's browser."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from flask import abort
 from flask import Blueprint
 from flask import current_app
+from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import Response
@@ -22,6 +24,7 @@ from ..db import get_session
 from ..models import RoundState
 from ..record_key import get_fingerprint
 from ..record_key import get_record_key
+from ..services import auditing
 from ..services import board_queries as queries
 from ..services import client_bundle
 from ..services.board import board_bytes
@@ -57,6 +60,7 @@ def round_page(public_id: str):
         "board/round.html", rnd=rnd, query=query, is_readable=prefix is not None,
         found=queries.find_ballots(session, rnd, prefix) if prefix else [],
         events=queries.event_page(session, rnd, request.args.get("page", 1, type=int)),
+        audits=auditing.audit_page(session, rnd, request.args.get("audits", 1, type=int)),
         result=round_result(session, rnd), record_name=_record_name(rnd.public_id),
         server_key=round_server_key(rnd), ballot_client=client_bundle.round_client_hash(rnd))
 
@@ -86,6 +90,29 @@ def ballot_qr(public_id: str, tracker: str):
     return Response(qr.svg(url), mimetype="image/svg+xml")
 
 
+@bp.get("/<public_id>/audits/<int:seq>")
+@public
+def audit(public_id: str, seq: int):
+    """Check a challenged encryption (PROTOCOL §8.6) in this browser: the
+    page's script fetches the audit and the election object, re-encrypts the
+    revealed choices and shows them with the encryption code."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    auditing.audit_body(session, rnd, seq)  # 404 unless an audit is there
+    return render_template("board/audit.html", rnd=rnd, seq=seq)
+
+
+@bp.get("/<public_id>/audits/<int:seq>.json")
+@public
+def audit_json(public_id: str, seq: int):
+    """What the check page needs: the round's election object and the audit."""
+    session = get_session()
+    rnd = queries.public_round(session, public_id)
+    body = auditing.audit_body(session, rnd, seq)
+    return jsonify(round=rnd.public_id, seq=seq, election=json.loads(rnd.election_json),
+                   audit=body)
+
+
 @bp.get("/<public_id>/record.zip")
 @public
 def record(public_id: str):
@@ -101,7 +128,7 @@ def record(public_id: str):
 @public
 def verify(public_id: str):
     """Verify this round: the browser downloads the record and runs the
-    JavaScript verifier's 18 checks on it (PROTOCOL §14). Only a published
+    JavaScript verifier's 19 checks on it (PROTOCOL §14). Only a published
     round's record can pass them all, so other rounds have no such page."""
     rnd = queries.public_round(get_session(), public_id)
     if rnd.state != RoundState.PUBLISHED:

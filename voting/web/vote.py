@@ -29,6 +29,7 @@ def page():
         "open": url_for("api.open_round_list"),
         "status": url_for("api.credential_status", public_id=ROUND),
         "cast": url_for("api.cast", public_id=ROUND),
+        "audit": url_for("api.audit", public_id=ROUND),
     }
     return render_template("vote/page.html", urls=urls, server_key=get_fingerprint(),
                            client_integrity=client_bundle.integrity())

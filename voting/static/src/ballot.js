@@ -99,6 +99,20 @@ function checkChoice(contest, choice) {
  * @throws {Error} on a malformed election or a choice its contest forbids.
  */
 export function encryptBallot(electionObj, choices, secret, rng = osRng) {
+  return encryptRevealable(electionObj, choices, secret, rng).ballot;
+}
+
+/**
+ * encryptBallot, also returning what made it: the parsed election, the
+ * choices ascending, and the randomness r of every ciphertext (§6.1), one
+ * row per contest. Only audit.js calls it, to reveal an encryption the voter
+ * challenges (§8.6); the randomness of a ballot that is cast must be
+ * dropped with this result and never kept anywhere.
+ *
+ * @returns {{ballot: object, election: object, chosen: number[][], randomness: bigint[][]}}
+ * @throws {Error} as encryptBallot.
+ */
+export function encryptRevealable(electionObj, choices, secret, rng = osRng) {
   const draw = typeof rng === 'function' ? rng : (n) => rng.next(n);
   const election = parseElection(electionObj);
   if (!Array.isArray(choices) || choices.length !== election.contests.length) {
@@ -110,8 +124,12 @@ export function encryptBallot(electionObj, choices, secret, rng = osRng) {
   // Every choice is checked before any randomness is drawn.
   const chosen = election.contests.map((c, i) => checkChoice(c, choices[i]));
   const credential = encodePoint(mulBase(secret));
-  const contests = election.contests.map(
-    (contest, i) => encryptContest(election, credential, i, contest, chosen[i], draw));
+  const randomness = [];
+  const contests = election.contests.map((contest, i) => {
+    const { json, rs } = encryptContest(election, credential, i, contest, chosen[i], draw);
+    randomness.push(rs);
+    return json;
+  });
   const ballot = {
     version: 1,
     round: election.roundId,
@@ -121,10 +139,10 @@ export function encryptBallot(electionObj, choices, secret, rng = osRng) {
   };
   const sig = schnorrSign(secret, 'signature', [election.fingerprint, ballotHash(ballot)], draw);
   ballot.signature = { c: scalarHex(sig.c), u: scalarHex(sig.u) };
-  return ballot;
+  return { ballot, election, chosen, randomness };
 }
 
-/** One contest's ciphertexts and proofs (§6.2, §6.3). */
+/** One contest's ciphertexts and proofs (§6.2, §6.3), and each ciphertext's r. */
 function encryptContest(election, credential, i, contest, chosen, rng) {
   const key = election.key;
   if (contest.encoding === 'packed') {
@@ -135,13 +153,14 @@ function encryptContest(election, credential, i, contest, chosen, rng) {
     const ct = encrypt(m, r, key);
     const proof = proveMembership(ct, r, m, packedValues(contest, election.radix), key,
       proofContext(election, credential, i, 0), rng);
-    return { ciphertexts: [ciphertextJson(ct)], proofs: [proofJson(proof)], range_proof: null };
+    const json = { ciphertexts: [ciphertextJson(ct)], proofs: [proofJson(proof)], range_proof: null };
+    return { json, rs: [r] };
   }
   // Options contest: a 0/1 ciphertext per option with its selection proof,
   // then a range proof that their sum lies in [min, max].
   const cts = [];
   const proofs = [];
-  let totalR = 0n;
+  const rs = [];
   contest.options.forEach((_, j) => {
     const m = chosen.includes(j) ? 1 : 0;
     const r = randomScalar(rng);
@@ -149,10 +168,12 @@ function encryptContest(election, credential, i, contest, chosen, rng) {
     proofs.push(proofJson(proveMembership(ct, r, m, [0, 1], key,
       proofContext(election, credential, i, j), rng)));
     cts.push(ct);
-    totalR += r;
+    rs.push(r);
   });
   const total = cts.slice(1).reduce(addCiphertexts, cts[0]);
-  const rangeProof = proveMembership(total, mod(totalR), chosen.length, rangeValues(contest), key,
+  const totalR = mod(rs.reduce((sum, r) => sum + r, 0n));
+  const rangeProof = proveMembership(total, totalR, chosen.length, rangeValues(contest), key,
     proofContext(election, credential, i, cts.length), rng);
-  return { ciphertexts: cts.map(ciphertextJson), proofs, range_proof: proofJson(rangeProof) };
+  const json = { ciphertexts: cts.map(ciphertextJson), proofs, range_proof: proofJson(rangeProof) };
+  return { json, rs };
 }

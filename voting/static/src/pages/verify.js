@@ -1,7 +1,7 @@
 // "Verify this round" on the public board (/board/<round>/verify): bundled
 // by esbuild into voting/static/dist/verify.js. The button downloads the
 // round's signed record and runs the JavaScript verifier on it in this
-// browser (verifier/browser-run.js: all 18 checks of PROTOCOL.md §14,
+// browser (verifier/browser-run.js: all the checks of PROTOCOL.md §14,
 // ballots checked in Web Workers), filling in the list of checks the
 // server rendered as each one completes, then the verdict and what the
 // verifier computed: ballots, counts, fingerprint and head. Every text is

@@ -5,10 +5,16 @@
 // this module's memory. For each open round the page derives the card's
 // credential (PROTOCOL §8.1) and keeps the rounds whose published
 // credentials contain it. Ballots are encrypted, proven and signed here
-// (encryptBallot), kept in sessionStorage as the exact bytes sent until the
-// server's receipt arrives, and re-sent byte for byte by "Retry".
+// as the review step shows (encryptForChallenge), named by their encryption
+// code, then either cast or challenged (PROTOCOL §8.6). A cast ballot is
+// kept in sessionStorage as the exact bytes sent until the server's receipt
+// arrives, and re-sent byte for byte by "Retry". A challenged one is
+// dropped the moment the voter chooses to check it: only its audit (no
+// credential, no signature, no proof) is sent, and the phone encrypts
+// afresh for the voter to cast or check again.
 
-import { ballotTracker, deriveCredential, encryptBallot, shortTracker } from '../ballot.js';
+import { encryptForChallenge } from '../audit.js';
+import { ballotTracker, deriveCredential, shortTracker } from '../ballot.js';
 import { BallotForm } from '../vote/ballot_form.js';
 import { Api, pending } from '../vote/client.js';
 import { cloneTemplate, loadText } from '../vote/text.js';
@@ -18,11 +24,17 @@ const app = document.getElementById('vote-app');
 const t = loadText('vote-text');
 const api = new Api({
   open: app.dataset.urlOpen, status: app.dataset.urlStatus, cast: app.dataset.urlCast,
+  audit: app.dataset.urlAudit,
 });
 const $ = (id) => document.getElementById(id);
 
-/** The card and the round being voted; nothing here is ever sent. */
-const state = { token: null, current: null, form: null };
+/**
+ * The card, the round being voted and its form; `encryption` is the
+ * {ballot, audit, code} the review step shows, until cast, challenged or
+ * abandoned; `attempt` counts encryptions, so that a stale one is ignored.
+ * Nothing here is sent but a ballot (cast) or an audit (challenge).
+ */
+const state = { token: null, current: null, form: null, encryption: null, attempt: 0 };
 
 /** Codes after which sending the same ballot again can succeed. */
 const RETRYABLE = (status) => status >= 500 || status === 429 || status === 408;
@@ -174,30 +186,120 @@ $('to-review').addEventListener('click', () => {
     item.classList.toggle('blank', row.blank);
     return item;
   }));
-  show('screen-review');
+  encryptForReview();
 });
 
-$('review-back').addEventListener('click', () => show('screen-ballot'));
+$('review-back').addEventListener('click', () => {
+  forgetEncryption(); // never sent: nothing to undo
+  show('screen-ballot');
+});
 
-/** Let the browser paint the spinner before the CPU-bound encryption. */
+/** Let the browser paint before the CPU-bound encryption. */
 const nextPaint = () => new Promise((resolve) => {
   window.requestAnimationFrame(() => setTimeout(resolve, 0));
 });
 
-$('cast').addEventListener('click', async () => {
+/** Drop the encryption on screen (its randomness with it) and lock the choice. */
+function forgetEncryption() {
+  state.encryption = null;
+  state.attempt += 1;
+  $('cast').disabled = true;
+  $('challenge').disabled = true;
+}
+
+/**
+ * Show the review step and encrypt the reviewed choices with fresh
+ * randomness (§8.6): the code appears, then Cast and Check are offered.
+ */
+async function encryptForReview() {
   const entry = state.current;
-  show('screen-sending');
+  forgetEncryption();
+  const attempt = state.attempt;
+  const code = $('encryption-code');
+  code.textContent = t('encrypting');
+  code.dataset.state = 'encrypting';
+  show('screen-review');
   await nextPaint();
-  let body;
+  if (attempt !== state.attempt) return; // left the step meanwhile
+  let encryption;
   try {
-    body = JSON.stringify(encryptBallot(entry.round.election, state.form.choices(), entry.secret));
+    encryption = encryptForChallenge(entry.round.election, state.form.choices(), entry.secret);
   } catch {
     problem(t('encrypt_failed'), null);
     return;
   }
+  state.encryption = encryption;
+  code.textContent = encryption.code;
+  code.dataset.state = 'ready';
+  $('cast').disabled = false;
+  $('challenge').disabled = false;
+}
+
+$('cast').addEventListener('click', async () => {
+  const entry = state.current;
+  const { encryption } = state;
+  if (!encryption) return;
+  forgetEncryption();
+  const body = JSON.stringify(encryption.ballot);
   pending.put(entry.round.round, entry.credential, body);
   await send(entry, body);
 });
+
+// --- checking an encryption instead of casting it (§8.6) ---------------------
+
+$('challenge').addEventListener('click', () => {
+  const { encryption } = state;
+  if (!encryption) return;
+  forgetEncryption(); // from now on this ballot can never be cast
+  sendAudit(state.current, JSON.stringify(encryption.audit), encryption.code);
+});
+
+/** Publish an audit's bytes, then show the check page's QR code and link. */
+async function sendAudit(entry, body, code) {
+  const status = $('audit-status');
+  $('audit-done').classList.add('hidden');
+  $('audit-retry').classList.add('hidden');
+  say(status, t('audit_sending'));
+  status.classList.remove('notice-bad');
+  show('screen-audit');
+  let res;
+  try {
+    res = await api.audit(entry.round.round, body);
+  } catch {
+    auditProblem(t('audit_network'), () => sendAudit(entry, body, code));
+    return;
+  }
+  if (res.ok && res.body?.code === code) {
+    say(status, '');
+    $('audit-code').textContent = code;
+    $('audit-qr').src = res.body.qr;
+    $('audit-link').href = res.body.check_url;
+    $('audit-link').textContent = res.body.check_url;
+    $('audit-done').classList.remove('hidden');
+    return;
+  }
+  const refused = res.body?.error?.code;
+  if (!refused || RETRYABLE(res.status)) {
+    auditProblem(t('audit_busy'), () => sendAudit(entry, body, code));
+    return;
+  }
+  let why = t('audit_refused', { code: refused });
+  if (refused === 'audit_limit') why = t('audit_limit');
+  else if (refused === 'round_not_open' || refused === 'not_found') why = t(refused);
+  auditProblem(why, null);
+}
+
+function auditProblem(message, retry) {
+  const status = $('audit-status');
+  say(status, message);
+  status.classList.add('notice-bad');
+  const button = $('audit-retry');
+  button.classList.toggle('hidden', !retry);
+  button.onclick = retry;
+}
+
+$('encrypt-again').addEventListener('click', () => encryptForReview());
+$('audit-back').addEventListener('click', () => loadRounds());
 
 /** Send a ballot's bytes; on success show the receipt, else explain. */
 async function send(entry, body) {

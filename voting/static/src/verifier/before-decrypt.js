@@ -10,8 +10,10 @@
 // event per line, each ending with "\n"); it is read up to and including its
 // first tally event, and the events after it (other trustees' partial
 // decryptions, a result) are not read: they do not change what is decrypted.
-// That prefix must be setup, open, (ballot | revoke)*, close, tally, and
-// pass checks 1, 2 (ending with the tally), 4–13, 14 and 15. Check 3 (the
+// That prefix must be setup, open, (ballot | revoke | audit)*, close, tally,
+// and pass checks 1, 2 (ending with the tally), 4–13, 14, 15 and 19 (every
+// audit before the close reproduces its ciphertexts: a board showing a
+// client caught encrypting other choices is not decrypted). Check 3 (the
 // record's signature) does not apply to a board that is still growing, and
 // 16–18 concern what comes after the tally. On a failure it throws a
 // BoardRefused naming the first failed check; else it returns the tally
@@ -23,7 +25,7 @@ import { LocalChecker, Scan } from './scan.js';
 import { tallyHex } from './batch.js';
 
 /** The checks that apply to a board cut after its tally event. */
-export const BEFORE_DECRYPT_CHECKS = [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+export const BEFORE_DECRYPT_CHECKS = [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19];
 
 /** Lines handed to the scan between two progress reports (and yields). */
 const STEP = 16;

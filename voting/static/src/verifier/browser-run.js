@@ -1,5 +1,5 @@
 // Verify a downloaded record in a browser (PROTOCOL.md §13, §14): the same
-// scan and the same 18 checks as checks.js's verifyRecord (and so as
+// scan and the same 19 checks as checks.js's verifyRecord (and so as
 // voting-verify), with what a page needs on the way: progress while the
 // board is read, each check's verdict as soon as it is known, and what the
 // verifier itself computed (fingerprint, head, counts), never what the

@@ -1,4 +1,4 @@
-// The election-record verifier: the 18 numbered checks of PROTOCOL.md §14,
+// The election-record verifier: the 19 numbered checks of PROTOCOL.md §14,
 // one function each, over one streaming scan (scan.js), with the semantics
 // of voting/crypto/verifier.py. A check returns its failures and passes
 // only when it was evaluated and found none; a check whose inputs are
@@ -16,6 +16,7 @@
 // Node CLI's node-pool.js; a browser would use Web Workers running
 // batch.js's checkBatch).
 
+import { AuditError, checkParsedAudit } from '../audit.js';
 import { canonicalJson, hexBytes32, toHex, u64 } from '../encoding.js';
 import { hash32 } from '../hashing.js';
 import { verifyEd25519 } from '../signature.js';
@@ -34,8 +35,9 @@ export { LocalChecker, Scan, checkBatch, containerProblems, loadElection, readRe
 
 /** Allowed successors of each event type (§9.2). */
 const NEXT = {
-  null: ['setup'], setup: ['open'], open: ['ballot', 'revoke', 'close'],
-  ballot: ['ballot', 'revoke', 'close'], revoke: ['ballot', 'revoke', 'close'],
+  null: ['setup'], setup: ['open'], open: ['ballot', 'revoke', 'audit', 'close'],
+  ballot: ['ballot', 'revoke', 'audit', 'close'], revoke: ['ballot', 'revoke', 'audit', 'close'],
+  audit: ['ballot', 'revoke', 'audit', 'close'],
   close: ['tally'], tally: ['partial', 'result'], partial: ['partial', 'result'], result: [],
 };
 export const MAX_DETAILS = 5;
@@ -406,6 +408,32 @@ function check18(v) {
     ? ['recorded outcomes differ from the rules applied to the counts'] : [];
 }
 
+/**
+ * §14.19: every audit event (§8.6) re-encrypts to its own ciphertexts: this
+ * round and fingerprint, the manifest's shape, valid points and non-zero
+ * scalars, allowed choices (audit.js, as the phone and the check page run
+ * it). A board without audits passes.
+ */
+function check19(v) {
+  const election = electionOf(v.scan);
+  const audits = v.scan.all('audit');
+  if (!audits.length) return [];
+  const audited = {
+    roundId: election.manifest.roundId, fingerprint: election.fingerprint,
+    contests: election.manifest.contests, radix: election.radix, key: { point: election.key },
+  };
+  const failures = [];
+  for (const [index, , body] of audits) {
+    try {
+      checkParsedAudit(audited, body);
+    } catch (err) {
+      if (!(err instanceof AuditError)) throw err;
+      failures.push(`event ${index}: ${err.message}`);
+    }
+  }
+  return failures;
+}
+
 /** The checks of §14: number -> [title, function]. Titles as voting-verify prints them. */
 export const CHECKS = {
   1: ['Record format: exactly two members, canonical JSON, well-formed events', check1],
@@ -427,6 +455,8 @@ export const CHECKS = {
   16: ['Partial decryptions: distinct known trustees, every proof valid', check16],
   17: ['Counts: t partial decryptions combine to the published counts', check17],
   18: ['Rule outcomes: recomputed with exact fractions from counts and bases', check18],
+  19: ["Audited encryptions: revealed choices and randomness reproduce each audit's ciphertexts",
+    check19],
 };
 
 /**

@@ -4,7 +4,7 @@
 //   npm run --silent verify -- record.zip [more.zip …] [--workers N] [--json]
 //                               [--server-key HEX] [--client-hash SHA256]
 //
-// Prints the 18 checks as `[ n] PASS|FAIL  title` with failure details and
+// Prints the 19 checks as `[ n] PASS|FAIL  title` with failure details and
 // the verified counts, like voting-verify; --json prints one report a line
 // instead. Ballots are checked in N worker threads (default 2; 1 = this
 // thread). --server-key names the key the records must be signed by (its

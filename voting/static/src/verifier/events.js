@@ -10,6 +10,7 @@ export const BODY_KEYS = {
   setup: ['election', 'fingerprint'], open: ['at'], ballot: ['ballot', 'tracker'],
   revoke: ['credential'], close: ['at', 'bases'], tally: ['ciphertexts'],
   partial: ['trustee', 'shares'], result: ['trustees', 'counts', 'outcomes'],
+  audit: ['round', 'fingerprint', 'ciphertexts', 'randomness', 'choices'],
 };
 const EVENT_KEYS = ['seq', 'parent', 'type', 'body'];
 export const BASE_NAMES = ['members', 'present', 'issued', 'cast'];
@@ -84,6 +85,19 @@ function hexRows(value, keys, what) {
   });
 }
 
+/** §9.3's audit row: the types only; check 19 reads the contents (events._audit). */
+function audit(body) {
+  if (typeof body.round !== 'string') throw new VerifyError('round: expected a string');
+  expectHex64(body.fingerprint, 'fingerprint');
+  hexRows(body.ciphertexts, ['alpha', 'beta'], 'ciphertexts');
+  expectList(body.randomness, 'randomness').forEach((row, i) => {
+    expectList(row, `randomness[${i}]`).forEach((r, j) => expectHex64(r, `randomness[${i}][${j}]`));
+  });
+  expectList(body.choices, 'choices').forEach((row, i) => {
+    expectList(row, `choices[${i}]`).forEach((c, j) => expectInt(c, `choices[${i}][${j}]`));
+  });
+}
+
 function objectAndHash(body, obj, digest) {
   if (!isObject(body[obj])) throw new VerifyError(`${obj}: expected an object`);
   expectHex64(body[digest], digest);
@@ -114,4 +128,5 @@ const BODY = {
   tally: (b) => hexRows(b.ciphertexts, ['alpha', 'beta'], 'ciphertexts'),
   partial: (b) => { expectInt(b.trustee, 'trustee', 1); hexRows(b.shares, ['d', 'c', 'u'], 'shares'); },
   result,
+  audit,
 };

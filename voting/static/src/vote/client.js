@@ -1,13 +1,14 @@
 // The phone's conversation with the server (voting/web/api.py): open
-// rounds, a credential's status, casting. Only public values travel: the
-// card token never leaves this module's callers.
+// rounds, a credential's status, casting, challenging. Only public values
+// travel: the card token never leaves this module's callers, and an audit
+// carries no credential.
 //
 // A ballot that could not be confirmed is kept in sessionStorage, keyed by
 // round and credential, as the exact bytes that were sent, so that Retry
 // sends the same ballot again and gets the same receipt.
 
 import { getJson } from '../pages/common.js';
-import { readCastReply, readOpenRounds, readStatus } from './responses.js';
+import { readAuditReply, readCastReply, readOpenRounds, readStatus } from './responses.js';
 
 /** Thrown when the server answers a read with an error status. */
 export class ServerError extends Error {
@@ -19,7 +20,7 @@ export class ServerError extends Error {
 }
 
 export class Api {
-  /** @param {{open: string, status: string, cast: string}} urls */
+  /** @param {{open: string, status: string, cast: string, audit: string}} urls */
   constructor(urls) {
     this.urls = urls;
   }
@@ -57,6 +58,19 @@ export class Api {
     let receipt = null;
     try { receipt = readCastReply(res.body); } catch { receipt = null; }
     return { ...res, body: receipt };
+  }
+
+  /**
+   * POST a challenged encryption's audit (PROTOCOL §8.6): its exact bytes,
+   * no credential, no cookie. Resolves to {ok, status, body} as cast does,
+   * body {round, seq, code, check_url, qr} checked on success (null if not).
+   */
+  async audit(roundId, body) {
+    const res = await post(fill(this.urls.audit, roundId), body);
+    if (!res.ok) return res;
+    let reply = null;
+    try { reply = readAuditReply(res.body); } catch { reply = null; }
+    return { ...res, body: reply };
   }
 }
 

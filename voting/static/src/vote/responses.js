@@ -112,3 +112,18 @@ export function readCastReply(body) {
   readLinks(body);
   return body;
 }
+
+/** A successful POST /api/rounds/<id>/audits: {round, seq, code, check_url, qr}. */
+export function readAuditReply(body) {
+  object(body, 'audit reply');
+  text(body.round, 'audit.round');
+  integer(body.seq, 'audit.seq', 0);
+  if (typeof body.code !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/.test(body.code)) {
+    throw new ResponseError('audit.code is not an encryption code');
+  }
+  text(body.check_url, 'check_url');
+  if (!/^https?:\/\//.test(body.check_url)) throw new ResponseError('check_url is not a web address');
+  text(body.qr, 'qr');
+  if (!body.qr.startsWith(QR_PREFIX)) throw new ResponseError('qr is not an SVG data: URI');
+  return body;
+}
