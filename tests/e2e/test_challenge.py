@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import zipfile
 
 import pytest
@@ -23,17 +24,23 @@ from voting.crypto.audit import short_code
 from voting.crypto.audit import verify_audit
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import public_credential
+from voting.crypto.verifier import verify_record
 from voting.db import new_session
 from voting.models import Round
+from voting.services import rounds
 from voting.services.elections import election_of
 
+from ..client.test_js_verifier import CLI
+from ..client.test_js_verifier import NODE
+from ..client.test_js_verifier import ROOT
+from ..conftest import IN_CI
 from ..factories import complete_key_ceremony
+from ..factories import decrypt_and_publish
 from ..factories import make_conference
 from ..factories import make_open_round
 from ..web.test_vote import token_text
 from .test_vote import assert_fits_360
 from .test_vote import ballots
-from .test_vote import card_round  # noqa: F401 - fixture
 from .test_vote import public_id
 from .test_vote import watch
 
@@ -63,8 +70,34 @@ def check_page(page, url: str) -> dict:
             "ms": page.get_attribute("#audit-check", "data-ms")}
 
 
-def test_challenge_check_on_a_second_device_then_cast(card_round, phone):  # noqa: F811
-    app, base, round_id, tokens = card_round
+@pytest.fixture
+def keyed_round(live_server):
+    """card_round's open 3-unit round, with the trustees' keys kept, so
+    that the test can decrypt and publish it: (app, base, round id, tokens,
+    trustees' private keys)."""
+    app, base = live_server
+    with app.app_context():
+        s = new_session(app)
+        conference = make_conference(s)
+        private = complete_key_ceremony(s, conference)
+        rnd, tokens = make_open_round(s, conference, app.config["VOTING_KEYS_DIR"], cards=3)
+        round_id = rnd.id
+        s.close()
+    return app, base, round_id, tokens, private
+
+
+def publish(app, round_id: int, private) -> None:
+    with app.app_context():
+        s = new_session(app)
+        rnd = s.get(Round, round_id)
+        rounds.close_round(s, rnd)
+        decrypt_and_publish(s, rnd.conference, rnd, private)
+        s.commit()
+        s.close()
+
+
+def test_challenge_check_on_a_second_device_then_cast(keyed_round, phone, tmp_path):
+    app, base, round_id, tokens, private = keyed_round
     page = phone()
     problems = watch(page)
     posts: list[tuple[str, str]] = []
@@ -133,6 +166,20 @@ def test_challenge_check_on_a_second_device_then_cast(card_round, phone):  # noq
     assert credential not in audit_posts[0] and "credential" not in audit_posts[0]
     assert not any(token_text(tokens[0]) in url + body for url, body in posts)
     assert problems == []
+
+    # Closed, decrypted and published, the record with its audit passes both verifiers.
+    publish(app, round_id, private)
+    path = tmp_path / "record.zip"
+    path.write_bytes(board.request.get(f"{base}/board/{public_id(app, round_id)}/record.zip")
+                     .body())
+    report = verify_record(path, workers=1)
+    assert report.ok and report.ballots == 1, "\n".join(report.lines())
+    if NODE is not None:
+        js = subprocess.run([NODE, str(CLI), "--workers", "1", str(path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+        assert js.returncode == 0 and "[19] PASS" in js.stdout, js.stdout + js.stderr
+    elif IN_CI:
+        pytest.fail("the JS verifier needs node")
 
 
 @pytest.fixture
