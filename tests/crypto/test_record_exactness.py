@@ -747,3 +747,17 @@ def test_simulate_puts_n_verifying_audits_on_the_board(tmp_path):
     assert sum(e["type"] == "audit" for e in sim.chain.events) == 4
     report = verify_record(path, workers=1)
     assert report.ok and report.ballots == 3, report.lines()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda e: e.update(ballot_client=e["ballot_client"].upper()),
+    lambda e: e.update(ballot_client=e["ballot_client"][:63]),
+    lambda e: e.update(ballot_client=e["ballot_client"] + "0"),
+    lambda e: e.update(ballot_client=None),
+    lambda e: e.pop("ballot_client"),
+])
+def test_the_ballot_client_is_a_sha256_in_lowercase_hex(rnd, tmp_path, edit):
+    """§5.3: ``ballot_client`` is 64 lowercase hex digits; anything else
+    makes the election object invalid (check 6)."""
+    report = _election_edit(rnd, tmp_path, edit)
+    assert 6 in failing(report) and not failing(report) & {1, 2, 3, 4, 5, 7}, report.lines()

@@ -27,12 +27,12 @@ from flask_babel import gettext as _
 from ..db import get_session
 from ..services import auditing
 from ..services import casting
-from ..services import exact
 from ..services import rounds
 from ..services.board_queries import open_rounds
 from ..services.board_queries import public_round
 from ..services.errors import Invalid
 from . import qr
+from .json_input import json_object
 from .security import csrf
 from .security import limiter
 from .security import public
@@ -129,21 +129,11 @@ def audit(public_id: str):
 
 def _credential_from_body() -> str:
     """The credential of a ``{"credential": "<64 lowercase hex>"}`` body,
-    parsed strictly (PROTOCOL §3.2: no floats, NaN or repeated keys, every
-    integer within ±2^53), nothing else in it.
+    parsed strictly (:func:`json_object`), nothing else in it.
 
-    :raises Invalid: for any other body, or another content type (a
-        cross-site page cannot send application/json without a preflight).
+    :raises Invalid: for any other body or content type.
     """
-    if not request.is_json:
-        raise Invalid(_("Expected a JSON object."))
-    try:
-        body = exact.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError) as exc:
-        raise Invalid(_("The request is not valid JSON: numbers must be integers within "
-                        "±2^53 and keys must not repeat.")) from exc
-    if not isinstance(body, dict):
-        raise Invalid(_("Expected a JSON object."))
+    body = json_object()
     if body.keys() - {"credential"}:
         raise Invalid('the body must be {"credential": "<64 lowercase hex>"}, nothing else')
     credential = body.get("credential")

@@ -14,7 +14,6 @@ from flask import g
 from flask import jsonify
 from flask import redirect
 from flask import render_template
-from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -24,7 +23,6 @@ from ..db import get_session
 from ..models import Round
 from ..models import RoundState
 from ..services import ceremony
-from ..services import exact
 from ..services import rounds
 from ..services import tallying
 from ..services.elections import election_of
@@ -32,6 +30,7 @@ from ..services.errors import Invalid
 from ..services.errors import KeyNotReady
 from ..services.errors import NotFound
 from .forms import EmptyForm
+from .json_input import json_object
 from .security import limiter
 from .security import log_in_trustee
 from .security import log_out_trustee
@@ -40,21 +39,6 @@ from .security import session_trustee
 from .security import trustee_required
 
 bp = Blueprint("trustee", __name__, url_prefix="/trustee")
-
-def _json_body() -> dict:
-    """The request's JSON object, parsed strictly (PROTOCOL §3.2): no floats,
-    NaN or repeated keys, and every integer within ±2^53."""
-    if not request.is_json:
-        raise Invalid(_("Expected a JSON object."))
-    try:
-        body = exact.loads(request.get_data(cache=True))
-    except (ValueError, RecursionError) as exc:
-        raise Invalid(_("The request is not valid JSON: numbers must be integers within "
-                        "±2^53 and keys must not repeat.")) from exc
-    if not isinstance(body, dict):
-        raise Invalid(_("Expected a JSON object."))
-    return body
-
 
 def _trustee_round(public_id: str) -> Round:
     """A closed round of the logged-in trustee's conference."""
@@ -84,7 +68,7 @@ def enrol():
 @limiter.limit("10 per minute; 50 per hour")
 @public
 def open_session():
-    token = _json_body().get("token")
+    token = json_object().get("token")
     if not isinstance(token, str) or not 0 < len(token) <= 200:
         raise NotFound(_("This invitation is not valid."))
     trustee = ceremony.trustee_by_token(get_session(), token)
@@ -99,7 +83,7 @@ def open_session():
 @bp.post("/enrolment")
 @trustee_required
 def enrolment():
-    body = _json_body()
+    body = json_object()
     ceremony.enrol(get_session(), g.trustee, body.get("enrolment_key"), body.get("kdf_salt"))
     return jsonify(ok=True, home=url_for(".home"))
 
@@ -131,7 +115,7 @@ def ceremony_step(step: str):
     """One step of the key generation; a repeated post gets the same answer."""
     if step not in _STEPS:
         raise NotFound(_("No such step."))
-    _STEPS[step](get_session(), g.trustee, _json_body())
+    _STEPS[step](get_session(), g.trustee, json_object())
     return jsonify(ceremony.trustee_state(g.trustee))
 
 
@@ -166,7 +150,7 @@ def tally(round_id: str):
 @trustee_required
 def partial(round_id: str):
     rnd = _trustee_round(round_id)
-    tallying.submit_partial(get_session(), rnd, g.trustee.index, _json_body())
+    tallying.submit_partial(get_session(), rnd, g.trustee.index, json_object())
     return jsonify(ok=True)
 
 

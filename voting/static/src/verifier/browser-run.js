@@ -16,7 +16,7 @@
 import { toHex } from '../encoding.js';
 import { CHECKS, runChecks } from './checks.js';
 import { fingerprint } from './manifest.js';
-import { LocalChecker, Scan, containerProblems } from './scan.js';
+import { LocalChecker, Scan, containerProblems, readBoardLines } from './scan.js';
 import { WebWorkerChecker } from './web-pool.js';
 import { readRecordZip } from './zip.js';
 
@@ -26,8 +26,6 @@ export const CHECK_NUMBERS = Object.keys(CHECKS).map(Number).sort((a, b) => a - 
 const TOGETHER = [16, 17];
 /** Lines handed to the scan between two progress reports (and yields). */
 const STEP = 16;
-/** Batches in flight before the reader waits for the checkers (as scan.js). */
-const MAX_PENDING = 8;
 
 /**
  * A checker's rejected batches are awaited one at a time by the scan; the
@@ -67,22 +65,10 @@ async function scanWithProgress(record, checker, onProgress) {
   scan.signatureJson = record.signature;
   const board = record.board;
   const total = Math.max(1, lineCount(board));
-  let pos = 0;
-  let index = 0;
   try {
-    while (pos < board.length) {
-      const end = board.indexOf(10, pos);
-      if (end < 0) {
-        scan.newlineMissing = true;
-        scan.line(index++, board.subarray(pos));
-        break;
-      }
-      scan.newlineMissing = false;
-      scan.line(index++, board.subarray(pos, end));
-      pos = end + 1;
-      if (scan.pending.length > MAX_PENDING) await scan.settle(MAX_PENDING / 2);
+    await readBoardLines(scan, board, async (index) => {
       if (index % STEP === 0) await onProgress(index, total);
-    }
+    });
   } catch (err) {
     checker.close();
     throw err;

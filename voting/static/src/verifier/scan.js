@@ -188,6 +188,16 @@ export async function scanRecord({ names = [], board = null, signature = null, u
     return scan;
   }
   scan.signatureJson = signature;
+  await readBoardLines(scan, board);
+  return scan.finish();
+}
+
+/**
+ * Feed board.jsonl to `scan` line by line (a last line without its newline
+ * is read and marked), keeping at most MAX_PENDING batches in flight;
+ * `afterLine(count)` is awaited after each line (progress, yielding).
+ */
+export async function readBoardLines(scan, board, afterLine = null) {
   let pos = 0;
   let index = 0;
   while (pos < board.length) {
@@ -201,6 +211,6 @@ export async function scanRecord({ names = [], board = null, signature = null, u
     scan.line(index++, board.subarray(pos, end));
     pos = end + 1;
     if (scan.pending.length > MAX_PENDING) await scan.settle(MAX_PENDING / 2);
+    if (afterLine) await afterLine(index);
   }
-  return scan.finish();
 }
