@@ -40,6 +40,16 @@ class Conference(Base):
     key_ceremony: Mapped[str | None] = mapped_column(String(20))
     #: The distributed key generation's attempt, 1 + the restarts (§4.5).
     ceremony_attempt: Mapped[int] = mapped_column(Integer, default=1)
+    #: For the minutes' header: the organising body and the place (city)
+    #: of the date line.
+    organiser: Mapped[str] = mapped_column(String(300), default="")
+    place: Mapped[str] = mapped_column(String(100), default="")
+    #: The counting committee (Ban kiểm phiếu) as a JSON list of
+    #: {"name", "role"}, the head first.
+    committee_json: Mapped[str] = mapped_column(Text, default="[]")
+    #: The conference's own round templates, JSON {template: rule}; a
+    #: template not named here is the built-in one.
+    templates_json: Mapped[str] = mapped_column(Text, default="{}")
 
     units: Mapped[list[Unit]] = relationship(back_populates="conference",
                                              order_by="Unit.position",

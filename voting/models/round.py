@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Enum
 from sqlalchemy import ForeignKey
@@ -91,6 +92,15 @@ class Round(Base):
     opened_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     published_at: Mapped[datetime | None] = mapped_column()
+    #: When an open round closes by itself, if the chair set a time.
+    closes_at: Mapped[datetime | None] = mapped_column()
+    #: A draft kept in reserve: the conference's first cards cover it, so
+    #: that an unplanned run-off can be voted on the same cards (§8.1).
+    #: Hidden from every list until a run-off takes it.
+    is_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The round whose tie at the cut-off this round decides, if any.
+    runoff_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round.id", ondelete="SET NULL"))
 
     conference: Mapped[Conference] = relationship()
     candidates: Mapped[list[RoundUnit]] = relationship(back_populates="round",
