@@ -8,12 +8,22 @@ BUNDLE := voting/static/dist/ballot.js
 CATALOG := voting/translations/vi/LC_MESSAGES/messages
 JS_SRC := $(wildcard voting/static/src/*.js voting/static/src/*/*.js)
 
-.PHONY: run test lint bench build install clean i18n mutation
+.PHONY: run serve test lint bench build install clean i18n mutation
 
 run: install build
 	$(BIN)/flask --app wsgi voting init-db
 	$(BIN)/flask --app wsgi voting bootstrap
 	$(BIN)/flask --app wsgi run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+# The production server (README §Deployment): checks the settings, migrates
+# (init-db is Alembic's upgrade to head: a no-op on a current database), then
+# gunicorn from deploy/gunicorn.conf.py on HOST:PORT (127.0.0.1:8000).
+serve: export VOTING_ENV := production
+serve: export PORT ?= 8000
+serve: install build
+	@$(BIN)/python deploy/preflight.py
+	$(BIN)/flask --app wsgi voting init-db
+	exec $(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
 test: install build lint
 	$(BIN)/pytest

@@ -1,0 +1,128 @@
+"""Run-offs on the cards delegates already hold (PROTOCOL §8.1, §10.3).
+
+A card covers the rounds that exist when it is printed. So that a tie at
+the quota's cut-off does not mean new cards for everyone, the
+conference's first cards also cover ``RESERVE_ROUNDS`` *reserve* rounds:
+drafts with a random round id and nothing else, hidden from every list.
+A run-off takes the next free reserve and becomes an ordinary round over
+exactly the tied units; the cards' credentials for it were made with the
+others, from the same token and that round's id, so they are as
+unlinkable as any two rounds' credentials.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Card
+from ..models import Conference
+from ..models import Round
+from ..models import RoundKind
+from ..models import RoundState
+from . import rounds
+from .errors import Invalid
+from .locking import lock_row
+from .results import round_result
+
+#: Reserve rounds drawn with a conference's first cards.
+RESERVE_ROUNDS = 3
+#: A reserve's title, never shown: a run-off gives it its own.
+RESERVE_TITLE = "reserve"
+
+
+def free_reserves(session: Session, conference_id: int) -> list[Round]:
+    """The conference's reserve rounds no run-off has taken, oldest first."""
+    return list(session.scalars(select(Round).where(
+        Round.conference_id == conference_id, Round.is_reserve.is_(True),
+        Round.state == RoundState.DRAFT).order_by(Round.id)))
+
+
+def reserves_for_new_cards(session: Session, conference_id: int) -> list[Round]:
+    """The reserve rounds new cards must cover: the free ones; with the
+    conference's very first cards, ``RESERVE_ROUNDS`` new ones. Reserves
+    are only ever made with the first cards, so that every card covers
+    every reserve (cards printed before would not cover a later one).
+    Call inside the card write (the conference row is locked)."""
+    has_cards = session.scalar(select(func.count()).select_from(Card)
+                               .where(Card.conference_id == conference_id))
+    if has_cards:
+        return free_reserves(session, conference_id)
+    made = [Round(conference_id=conference_id, public_id=f"r-{secrets.token_hex(8)}",
+                  position=0, title=RESERVE_TITLE, template="custom",
+                  kind=RoundKind.PER_UNIT, state=RoundState.DRAFT, is_reserve=True)
+            for _ in range(RESERVE_ROUNDS)]
+    session.add_all(made)
+    session.flush()
+    return made
+
+
+def tied_unit_ids(session: Session, rnd: Round) -> list[int]:
+    """The units of the published round ``rnd`` whose status is run-off."""
+    result = round_result(session, rnd)
+    if result is None:
+        return []
+    tied = {o.candidate_id for o in result.all_outcomes if o.status == "runoff"}
+    return [u.id for u in rnd.units if rounds.contest_id(u) in tied]
+
+
+def seats_left(session: Session, rnd: Round) -> int:
+    """The quota's seats the tie leaves open: quota − elected (at least 1)."""
+    result = round_result(session, rnd)
+    elected = sum(1 for o in result.all_outcomes if o.status == "elected")
+    return max(1, (rnd.rule_quota or 1) - elected)
+
+
+def runoff_of(session: Session, rnd: Round) -> Round | None:
+    """The run-off round made for ``rnd``'s tie, if any."""
+    return session.scalar(select(Round).where(Round.runoff_of_id == rnd.id,
+                                              Round.is_reserve.is_(False)).order_by(Round.id))
+
+
+def create_runoff(session: Session, rnd: Round, title: str) -> tuple[Round, bool]:
+    """Make the run-off of the published round ``rnd``: a draft over exactly
+    its tied units, with its rule and the quota's seats left (and k no
+    larger for a choose round). It takes the next free reserve, so the
+    cards already handed out vote in it; without one it is a new draft
+    that needs cards. One transaction.
+
+    :returns: the round, and whether it is a reserve the cards cover.
+    :raises Invalid: ``rnd`` is not published, has no tie, or has a run-off.
+    """
+    round_id = rnd.id
+    lock_row(session, Conference, rnd.conference_id, Conference.ceremony_attempt)
+    try:
+        rnd = session.get(Round, round_id)
+        if rnd.state != RoundState.PUBLISHED:
+            raise Invalid("only a published round can have a run-off")
+        tied = tied_unit_ids(session, rnd)
+        if not tied:
+            raise Invalid("this round has no tie to decide")
+        if runoff_of(session, rnd) is not None:
+            raise Invalid("this round already has its run-off")
+        target, from_reserve = _runoff_round(session, rnd, seats_left(session, rnd), title)
+        rounds.set_candidates(session, target, tied)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return target, from_reserve
+
+
+def _runoff_round(session: Session, rnd: Round, seats: int, title: str) -> tuple[Round, bool]:
+    reserve = next(iter(free_reserves(session, rnd.conference_id)), None)
+    target = reserve or Round(conference_id=rnd.conference_id,
+                              public_id=f"r-{secrets.token_hex(8)}", state=RoundState.DRAFT)
+    target.is_reserve, target.runoff_of_id = False, rnd.id
+    target.position = rounds.next_position(session, rnd.conference_id)
+    target.title, target.template, target.kind = title[:300], rnd.template, rnd.kind
+    target.max_choices = min(rnd.max_choices, seats) if rnd.kind == RoundKind.CHOOSE else 1
+    target.rule_comparator, target.rule_num, target.rule_den = (
+        rnd.rule_comparator, rnd.rule_num, rnd.rule_den)
+    target.rule_base, target.rule_quota = rnd.rule_base, seats
+    session.add(target)
+    session.flush()
+    return target, reserve is not None
