@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import unicodedata
 
 from sqlalchemy.orm import Session
 
@@ -42,17 +41,18 @@ from ..crypto.tally import verify_partial
 from ..models import Conference
 from ..models import RoundState
 from ..models import Trustee
+from . import audit_trail
 from . import ceremony
 from . import exact
 from . import rounds
 from . import tallying
 from .errors import DomainError
 from .errors import Invalid
+from .passphrases import check_passphrase
 
 SHARE_FORMAT = envelope.OFFLINE_SHARE
 TALLY_FORMAT = "voting/v1/tally"
 MAX_TRUSTEES = keys.MAX_TRUSTEES
-MIN_PASSPHRASE_LENGTH = 12
 MAX_NAME_LENGTH = 200
 
 
@@ -80,13 +80,6 @@ def check_trustees(threshold, names) -> list[str]:
     if not exact.is_int(threshold, 1, len(names)) or len(names) > MAX_TRUSTEES:
         raise Invalid("need 1 ≤ t ≤ n ≤ 32 trustees")
     return names
-
-
-def check_passphrase(passphrase: str) -> str:
-    """:raises Invalid: fewer than 12 characters (after NFC)."""
-    if len(unicodedata.normalize("NFC", passphrase)) < MIN_PASSPHRASE_LENGTH:
-        raise Invalid(f"use at least {MIN_PASSPHRASE_LENGTH} characters")
-    return passphrase
 
 
 # -- dealing -----------------------------------------------------------------
@@ -220,6 +213,9 @@ def install_offline_trustees(session: Session, conference: Conference, public) -
                                            invite_hash=secrets.token_hex(32)))
     conference.trustee_count, conference.threshold = len(names), threshold
     ceremony.install_key(conference, dealers, parsed, DEALER)
+    audit_trail.record(session, "ceremony.offline", conference_id=conference.id,
+                       target=f"conference {conference.id}",
+                       detail={"trustees": len(names), "threshold": threshold})
     session.commit()
 
 
