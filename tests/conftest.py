@@ -114,13 +114,15 @@ class AuthActions:
     def __init__(self, app, client):
         self.app, self.client = app, client
 
-    def create(self, username="chair", role=Role.CHAIR):
+    def create(self, username="chair", role=Role.ADMIN):
         with self.app.app_context():
             s = new_session(self.app)
             accounts.create_user(s, username, username.title(), PASSWORD, role)
             s.close()
 
-    def login(self, username="chair", role=Role.CHAIR):
+    def login(self, username="chair", role=Role.ADMIN):
+        """Log in as a new account; by default an administrator, who acts as
+        the chair of every conference (the tests' conferences have no owner)."""
         self.create(username, role)
         page = self.client.get("/auth/login")
         token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]

@@ -24,6 +24,7 @@ from voting.services.elections import election_of
 
 from .factories import complete_key_ceremony
 from .factories import make_conference
+from .web.test_card_sheet import assert_self_contained
 
 CODE = re.compile(r"[0-9A-Z]{5}(?:-[0-9A-Z]{5}){3}-[0-9A-Z]{6}")
 
@@ -80,7 +81,8 @@ def test_offline_cards_import_open_and_vote(app, runner, offline_runner, drafts,
     assert [(c["serial"], c["spare"]) for c in document["cards"]] == \
         [(1, False), (2, False), (3, False), (4, True)]
     sheet = (out / "cards.html").read_text()
-    assert (out / "cards.css").exists() and 'href="cards.css"' in sheet
+    assert not (out / "cards.css").exists()  # one file: its stylesheet embedded
+    assert_self_contained(sheet)
     assert "Đơn vị tiên tiến · " + round_ids[1] in sheet
     tokens = [cards.decode_token(code) for code in CODE.findall(sheet)]
     assert len(tokens) == 4

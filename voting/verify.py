@@ -65,6 +65,10 @@ def main(argv=None) -> int:
         print("Counts verified (check 17):")
         for line in report.count_lines():
             print(line)
+    if report.outcomes:
+        print("Outcomes verified (check 18):")
+        for line in report.outcome_lines():
+            print(line)
     elapsed = time.perf_counter() - started
     verdict = "VALID: every check passed" if report.ok else "INVALID: see the failed checks"
     print(f"{verdict} ({report.ballots} ballots, {elapsed:.1f} s)")

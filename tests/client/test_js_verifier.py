@@ -25,6 +25,7 @@ import inspect
 import io
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import types
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from voting import verify as verify_cli
 from voting.crypto import verifier as py_verifier
 from voting.crypto.audit import audit_body
 from voting.crypto.drbg import TestRng
@@ -81,8 +83,21 @@ class _Harvest:
         shutil.copyfile(path, copy_path)
         self.records.append({"label": self.label, "path": copy_path, "failing": failing(report),
                              "ballots": report.ballots,
-                             "key": list(report.key) if report.key else None})
+                             "key": list(report.key) if report.key else None,
+                             "summary": _summary(report)})
         return report
+
+
+def _summary(report) -> dict:
+    """What the verifier says it verified, besides PASS/FAIL: the counts of
+    check 17 and the outcomes of check 18 (count, base, status), as data."""
+    return {"counts": report.counts, "contests": [[c, list(o)] for c, o in report.contests],
+            "outcomes": report.outcomes, "rule_bases": report.rule_bases}
+
+
+def _js_summary(report: dict) -> dict:
+    return {"counts": report["counts"], "contests": report["contests"],
+            "outcomes": report["outcomes"], "rule_bases": report["ruleBases"]}
 
 
 class _Capsys:
@@ -345,8 +360,6 @@ def harvested(tmp_path_factory):
     harvest = _Harvest(tmp / "records")
     mp = pytest.MonkeyPatch()
     try:
-        import voting.verify as verify_cli
-
         for module in (tamper, exactness, records, py_verifier, verify_cli):
             mp.setattr(module, "verify_record", harvest)
         sim_path = tmp / "sim.zip"
@@ -409,17 +422,46 @@ def test_js_and_python_fail_the_same_checks_on_every_record(harvested):
     for r in found:
         js = reports[str(r["path"])]
         if (_js_failing(js) != r["failing"] or js["ballots"] != r["ballots"]
-                or js["key"] != r["key"]):
+                or js["key"] != r["key"] or _js_summary(js) != r["summary"]):
             disagreements.append(
                 f"{r['label']} ({r['path'].name}): python fails {sorted(r['failing'])} "
                 f"({r['ballots']} ballots), js fails {sorted(_js_failing(js))} "
-                f"({js['ballots']} ballots), keys {r['key']} / {js['key']}: "
+                f"({js['ballots']} ballots), keys {r['key']} / {js['key']}, "
+                f"summaries {r['summary']} / {_js_summary(js)}: "
                 + json.dumps({n: f for n, f in js["checks"].items() if f}, ensure_ascii=False))
     assert disagreements == [], "\n".join(disagreements)
     honest = [r for r in found if r["label"].startswith("honest: ")]
     for r in honest:
         js = reports[str(r["path"])]
         assert js["ok"] and js["counts"] is not None
+    with_outcomes = [r for r in found if r["summary"]["outcomes"]]
+    assert len(with_outcomes) > 20, len(with_outcomes)
+    assert {o["status"] for r in with_outcomes for rule in r["summary"]["outcomes"]
+            for o in rule} == {"elected", "not_elected", "runoff"}
+
+
+#: The timing at the end of the verdict line, the one part that may differ.
+ELAPSED = re.compile(r", \d+\.\d s\)$", re.M)
+
+
+@needs_node
+def test_both_clis_print_the_same_report(harvested):
+    """Word for word, both CLIs print the checks, the key, the ballot client,
+    the verified counts (per contest, per option) and outcomes (per
+    candidate: count of base, status), on every honest record."""
+    found, _ = harvested
+    honest = [r for r in found if r["label"].startswith("honest: ")]
+    proc = subprocess.run([NODE, str(CLI), "--workers", "1", *(str(r["path"]) for r in honest)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    python = []
+    for r in honest:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            assert verify_cli.main([str(r["path"]), "--quiet", "--workers", "1"]) == 0
+        python.append(buffer.getvalue())
+    assert ELAPSED.sub(")", proc.stdout) == ELAPSED.sub(")", "".join(python))
+    assert "Outcomes verified (check 18):" in proc.stdout
 
 
 @needs_node
@@ -447,6 +489,7 @@ def test_cli_prints_the_checks_and_exits_by_the_verdict(harvested):
     titles = [f"[{n:2d}] PASS  {title}" for n, (title, _) in py_verifier.CHECKS.items()]
     assert lines[:19] == titles
     assert "Counts verified (check 17):" in lines and "  a: agree 1, disagree 0" in lines
+    assert "Outcomes verified (check 18):" not in lines  # that record has no rules
     proc = subprocess.run([NODE, str(CLI), "--workers", "1", str(bad["path"])], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1

@@ -16,6 +16,7 @@ database is only read, to check what the screens said.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from voting.crypto.ballot import short_tracker
 from voting.crypto.verifier import verify_record
 from voting.db import new_session
+from voting.models import AuditEvent
 from voting.models import Ballot
 from voting.models import Conference
 from voting.models import Role
@@ -162,6 +164,11 @@ def issue_card_sheet(page, conference_id: int, tmp_path: Path) -> list[str]:
     codes = MANUAL_CODE.findall(html)
     assert len(codes) == len(set(codes)) == CARDS + SPARES
     assert_fits_phone(page)  # still the cards page: the sheet was a download
+    # ... whose figures now count the new cards, without a reload
+    page.locator("#issue-done:not(.hidden)").wait_for()
+    page.wait_for_function(f"document.getElementById('cards-total').textContent === "
+                           f"'{CARDS + SPARES}'")
+    assert page.inner_text("#cards-spares") == str(SPARES)
     return codes
 
 
@@ -187,6 +194,11 @@ def open_first_round(page, base: str, conference_id: int) -> int:
 
 
 def move_round(page, action: str, state: str) -> None:
+    """Open, close or publish from the round page; closing and publishing
+    go through their confirmation page first."""
+    if action in ("close", "publish"):
+        click_and_load(page, f'a[href$="/confirm/{action}"]')
+        page.locator(f'[data-confirm="{action}"]').wait_for()
     click_and_load(page, f'form[action$="/{action}"] button[type=submit]')
     page.locator(f'[data-turnout][data-state="{state}"]').wait_for()
 
@@ -318,6 +330,16 @@ def shares_checked(app, conference_id: int) -> list[bool]:
     return checked
 
 
+def audit_actions(app, conference_id: int) -> Counter:
+    """How many audit rows the conference has of each action."""
+    with app.app_context():
+        s = new_session(app)
+        actions = Counter(s.scalars(select(AuditEvent.action)
+                                    .where(AuditEvent.conference_id == conference_id)))
+        s.close()
+    return actions
+
+
 # --- the story ----------------------------------------------------------------------
 
 def test_a_whole_round_on_phones(live_server, phone, tmp_path):
@@ -405,6 +427,14 @@ def test_a_whole_round_on_phones(live_server, phone, tmp_path):
     # The same record through the JavaScript verifier, on the reader's phone.
     assert run_verifier(reader.page, base, board_round_id(reader.page)) == "true"
     assert all(cls == "check check-pass" for cls, _ in check_results(reader.page).values())
+
+    # Every chair's and trustee's action left exactly one audit row; ballots none.
+    n = len(TRUSTEES)
+    assert audit_actions(app, conference_id) == Counter({
+        "conference.create": 1, "ceremony.trustees": 1, "ceremony.enrol": n,
+        "ceremony.commit": n, "ceremony.reveal": n, "ceremony.confirm": n, "cards.issue": 1,
+        "checkin.card": len(VOTES), "round.open": 1, "round.close": 1,
+        "tally.partial": len(DECRYPTING), "round.publish": 1})
 
     for person in [chair, *trustees, *delegates]:
         assert person.problems == []

@@ -59,7 +59,25 @@ def test_round_turnout_uses_the_check_in_figures(session):
 ])
 def test_search_ignores_case_and_accents(session, query, expected):
     conference = sample(session)
-    assert [d.name for d in checkin.search_delegates(session, conference, query)] == expected
+    found = checkin.search_delegates(session, conference, query)
+    assert [d.name for d in found.delegates] == expected
+    assert (found.total, found.page, found.pages) == (len(expected), 1, 1)
+
+
+def test_the_list_comes_in_pages_and_a_delegate_is_found_on_its_page(session):
+    conference = make_conference(session, units=1, delegates=2 * checkin.PAGE_SIZE + 5)
+    names = [d.name for d in conference.delegates]
+    size = checkin.PAGE_SIZE
+    for page, expected in ((1, names[:size]), (2, names[size:2 * size]),
+                           (3, names[2 * size:]), (4, names[2 * size:]), (0, names[:size])):
+        found = checkin.search_delegates(session, conference, "", page)
+        assert [d.name for d in found.delegates] == expected
+        assert (found.total, found.pages) == (2 * size + 5, 3)
+    assert checkin.page_of(session, conference.delegates[size - 1]) == 1
+    assert checkin.page_of(session, conference.delegates[size]) == 2
+    last = conference.delegates[-1]
+    assert checkin.page_of(session, last) == 3
+    assert checkin.page_of(session, last, last.name) == 1
 
 
 def test_a_delegate_of_another_conference_is_not_found(session):

@@ -116,6 +116,26 @@ def test_file_level_errors(session, data, expected):
     assert codes(exc_info) == expected
 
 
+@pytest.mark.parametrize(("data", "expected"), [
+    # An unbalanced quote would swallow the rows below into one name.
+    ('name,note\nĐội 1,a\n"Đội 2,b\nĐội 3,c\nĐội 4,d\n'.encode(), [(3, "unbalanced_quote")]),
+    ('name,note\nĐội 1,"a\nĐội 2,b\n'.encode(), [(2, "unbalanced_quote")]),
+    # Closed, but with a line break inside: no name holds one.
+    ('name,note\nĐội 1,a\nĐội 2,"b\nc"\n'.encode(), [(3, "unbalanced_quote")]),
+    # Text after a closing quote.
+    ('name,note\nĐội 1,a\n"Đội 2"x,b\n'.encode(), [(3, "bad_csv")]),
+    # A row with too many fields is its own error, with its line.
+    ("name,note\nĐội 1,a\nĐội 2,b,c\n".encode(), [(3, "columns")]),
+])
+def test_malformed_csv_is_refused_with_its_line_and_imports_nothing(session, data, expected):
+    conference = conferences.create_conference(session, "Hội nghị")
+    with pytest.raises(ImportFailed) as exc_info:
+        conferences.import_units(session, conference, data)
+    assert codes(exc_info) == expected
+    session.rollback()
+    assert conference.units == []
+
+
 def test_more_units_than_a_round_can_hold_are_refused(session):
     conference = conferences.create_conference(session, "Hội nghị")
     rows = "\n".join(f"Đơn vị {i}" for i in range(conferences.MAX_UNITS + 1))

@@ -97,3 +97,23 @@ def test_empty_round_publishes_zero_counts_and_verifies(app, session, tmp_path):
     path = tmp_path / "record.zip"
     path.write_bytes(export_record(session, rnd, keys_dir(app)))
     assert verify_record(io.BytesIO(path.read_bytes()), workers=1).ok
+
+
+def test_a_round_whose_k_exceeds_its_candidates_cannot_open(session, app):
+    """The rule was fine for three units, then the candidates became one:
+    opening refuses it (a delegate cannot choose 2 of 1)."""
+    from voting.models import RoundKind
+    from voting.services.errors import Invalid
+
+    conference = make_conference(session, units=3, delegates=0)
+    complete_key_ceremony(session, conference)
+    rnd = rounds.create_round(session, conference, "flag", "Cờ")
+    rounds.update_rule(session, rnd, kind=RoundKind.CHOOSE, max_choices=2, comparator=">",
+                       num=1, den=2, base="cast", quota=None)
+    rounds.set_candidates(session, rnd, [conference.units[0].id])
+    session.commit()
+    make_cards(session, conference, [rnd.id], 1)
+    with pytest.raises(Invalid, match=r"k \(2\) is more than the 1 candidate units"):
+        rounds.open_round(session, rnd, keys_dir(app))
+    session.rollback()
+    assert rnd.state == RoundState.DRAFT

@@ -313,3 +313,16 @@ def test_the_audit_list_is_paginated(client, opened, monkeypatch):  # noqa: F811
     second = client.get(f"/board/{opened.public_id}?audits=2").get_data(as_text=True)
     assert codes[0] in first and codes[1] not in first
     assert codes[1] in second
+
+
+def test_no_audit_is_taken_once_the_closing_time_has_come(opened, session):  # noqa: F811
+    """As for ballots: at the closing time the round takes nothing more,
+    even before it is closed (here called without a request, so that no
+    request closes it first)."""
+    body = challenge(opened)
+    rnd = session.get(Round, opened.round.id)
+    rnd.closes_at = rnd.opened_at  # long past
+    session.commit()
+    with pytest.raises(auditing.RoundNotOpen):
+        auditing.post_audit(session, rnd, body)
+    assert events_of(opened, "audit") == []

@@ -263,7 +263,7 @@ def test_the_round_page_says_why_it_cannot_close_until_check_in_is_corrected(cha
     for figure, value in [("cast", 3), ("issued", 2), ("present", 2), ("members", 4)]:
         assert f'data-figure="{figure}">{value}</span>' in page
     events = session.get(Round, rnd.id).event_count
-    response = post(chair, f"{url}/close")
+    response = post(chair, f"{url}/close", {"confirm": "1"})
     assert response.status_code == 302
     assert text(chair.get(response.location)).count(reason) == 2  # flashed, and on the page
     fresh(session)
@@ -274,7 +274,7 @@ def test_the_round_page_says_why_it_cannot_close_until_check_in_is_corrected(cha
     post(chair, f"/chair/conferences/{conference.id}/delegates/{third.id}/card", {"value": "1"})
     assert close_problem_shown(text(chair.get(url))) is None
     assert chair.get(f"{url}/turnout.json").get_json()["close_problem"] is None
-    post(chair, f"{url}/close")
+    post(chair, f"{url}/close", {"confirm": "1"})
     fresh(session)
     closed = session.get(Round, rnd.id)
     assert closed.state == RoundState.CLOSED
@@ -293,7 +293,7 @@ def test_a_card_marked_without_presence_is_explained(chair, session):
          {"value": "0"})
     reason = ISSUED_EXCEEDS_PRESENT.format(issued=2, present=1)
     assert close_problem_shown(text(chair.get(f"/chair/rounds/{rnd.id}")))[0] == reason
-    response = post(chair, f"/chair/rounds/{rnd.id}/close")
+    response = post(chair, f"/chair/rounds/{rnd.id}/close", {"confirm": "1"})
     assert reason in text(chair.get(response.location))
     fresh(session)
     assert session.get(Round, rnd.id).state == RoundState.OPEN
@@ -315,9 +315,9 @@ def test_a_whole_round_through_the_pages(chair, app, session):
     for token, choices in zip(tokens, [[[0], [0], [1]], [[0], [1], [1]], [[0], [], [1]],
                                        [[1], [0], []]], strict=False):
         vote(session, rnd, token, choices)
-    post(chair, f"{url}/close")
+    post(chair, f"{url}/close", {"confirm": "1"})
     assert "0 of the 2 trustees needed" in text(chair.get(url))
-    response = post(chair, f"{url}/publish")
+    response = post(chair, f"{url}/publish", {"confirm": "1"})
     assert "2 trustees must decrypt the tally first (0 so far)." in text(
         chair.get(response.location))
     fresh(session)
@@ -326,8 +326,9 @@ def test_a_whole_round_through_the_pages(chair, app, session):
     assert rnd.state == RoundState.PUBLISHED
     page = text(chair.get(url))
     units = [u.name for u in conference.units]
-    for name, count, status in [(units[0], 3, "Elected"), (units[1], 2, "Not elected"),
-                                (units[2], 0, "Not elected")]:
+    # a per-unit (agree / disagree) round passes units (voting/web/vocabulary.py)
+    for name, count, status in [(units[0], 3, "Passed"), (units[1], 2, "Not passed"),
+                                (units[2], 0, "Not passed")]:
         assert re.search(rf"<td>{re.escape(name)}</td><td class=\"num\">{count}</td>\s*"
                          rf"<td class=\"num\">5</td><td><span [^>]*>{status}</span>", page)
     minutes = text(chair.get(f"{url}/minutes"))
@@ -354,7 +355,7 @@ def test_a_tie_at_the_quota_is_a_run_off(chair, app, session):
     fresh(session)
     for token, choice in zip(tokens, [[[0]], [[1]], [[0]], [[1]]], strict=True):
         vote(session, rnd, token, choice)
-    post(chair, f"/chair/rounds/{rnd.id}/close")
+    post(chair, f"/chair/rounds/{rnd.id}/close", {"confirm": "1"})
     fresh(session)
     decrypt_and_publish(session, conference, rnd, private)
     page = text(chair.get(f"/chair/rounds/{rnd.id}"))

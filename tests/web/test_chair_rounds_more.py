@@ -70,7 +70,7 @@ def test_close_at_a_time_of_day_in_the_conference_timezone(chair, session, open_
     """At 23:40 in Hà Nội (16:40 UTC), "23:50" is ten minutes ahead, and
     "00:10" is today's, which has passed: never silently tomorrow's."""
     now = datetime(2030, 6, 1, 16, 40, tzinfo=UTC)
-    monkeypatch.setattr("voting.web.chair.utcnow", lambda: now)
+    monkeypatch.setattr("voting.web.chair_rounds.utcnow", lambda: now)
     monkeypatch.setattr("voting.services.rounds.utcnow", lambda: now)
     post(chair, f"/chair/rounds/{open_round.id}/closing-time", {"at": "00:10"})
     assert closes_at(session, open_round) is None
@@ -186,3 +186,24 @@ def test_saving_a_template_is_the_chairs(app, auth, client, session):
     assert post(client, f"/chair/rounds/{rnd.id}/template").status_code == 403
     fresh(session)
     assert session.get(Conference, conference.id).templates_json == "{}"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"kind": "choose", "max_choices": "3"}, "k (3) is more than the 2 candidate units."),
+    ({"quota": "3"}, "The quota (3) is more than the 2 candidate units."),
+])
+def test_a_rule_asking_more_than_the_candidates_is_refused(chair, session, changes, message):
+    conference = make_conference(session, units=2, delegates=0)
+    rnd = rounds.create_round(session, conference, "advanced", "Vòng 1")
+    response = post(chair, f"/chair/rounds/{rnd.id}/rule", rule_data(**changes),
+                    follow_redirects=True)
+    assert message in text(response)
+    fresh(session)
+    rnd = session.get(Round, rnd.id)
+    assert (rnd.kind, rnd.max_choices, rnd.rule_quota) == (RoundKind.PER_UNIT, 1, None)
+    # At the limit it is accepted.
+    post(chair, f"/chair/rounds/{rnd.id}/rule", rule_data(kind="choose", max_choices="2",
+                                                          quota="2"))
+    fresh(session)
+    assert (session.get(Round, rnd.id).max_choices, session.get(Round, rnd.id).rule_quota) \
+        == (2, 2)

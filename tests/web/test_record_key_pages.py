@@ -63,7 +63,7 @@ def published(chair, session):  # noqa: F811
     fresh(session)
     for token in tokens[:2]:
         vote(session, rnd, token, [[0], [1]])
-    post(chair, f"/chair/rounds/{rnd.id}/close")
+    post(chair, f"/chair/rounds/{rnd.id}/close", {"confirm": "1"})
     fresh(session)
     decrypt_and_publish(session, conference, rnd, private)
     fresh(session)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..db import get_session
 from ..models import Role
 from ..services import accounts
 from ..services.errors import DomainError
+from . import operator_session
 from . import voting_cli
 
 
@@ -19,7 +19,7 @@ from . import voting_cli
 def create_user(username: str, name: str, role: str, password: str) -> None:
     """Create a chair or auditor account."""
     try:
-        accounts.create_user(get_session(), username, name, password, Role(role))
+        accounts.create_user(operator_session(), username, name, password, Role(role))
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created {role} account {username!r}")
@@ -29,7 +29,7 @@ def create_user(username: str, name: str, role: str, password: str) -> None:
 def bootstrap() -> None:
     """Create the first chair account on an empty database and print its
     password once (``make run`` calls this)."""
-    password = accounts.bootstrap_chair(get_session())
+    password = accounts.bootstrap_chair(operator_session())
     if password is None:
         return
     click.echo("\n" + "=" * 64)

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import click
 from flask import current_app
 
-from ..db import get_session
 from ..services import cardfile
 from ..services import cardsheet
 from ..services import conferences
 from ..services import exact
 from ..services.errors import DomainError
+from . import operator_session
 from . import voting_cli
 
-SHEET, CREDENTIALS, STYLESHEET = "cards.html", "credentials.json", "cards.css"
+SHEET, CREDENTIALS = "cards.html", "credentials.json"
 
 
 def _round_titles(pairs: tuple[str, ...], round_ids: list[str]) -> list[str]:
@@ -62,7 +61,7 @@ def _write_new(path: Path, data: bytes) -> None:
 @click.option("--public-url", help="The server's public address [default: VOTING_PUBLIC_URL].")
 @click.option("--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path),
-              help=f"Directory for {SHEET}, {CREDENTIALS} and {STYLESHEET}.")
+              help=f"Directory for {SHEET} (its stylesheet embedded) and {CREDENTIALS}.")
 def make_cards(rounds_csv: str, count: int, spares: int, first_serial: int,
                conference_name: str, round_title_pairs: tuple[str, ...],
                public_url: str | None, out_dir: Path) -> None:
@@ -76,14 +75,12 @@ def make_cards(rounds_csv: str, count: int, spares: int, first_serial: int,
         raise click.ClickException(exc.message) from exc
     html = cardsheet.render_sheet(
         issued, conference_name=conference_name, round_titles=titles,
-        public_url=public_url or current_app.config["VOTING_PUBLIC_URL"],
-        stylesheet_href=STYLESHEET)
+        public_url=public_url or current_app.config["VOTING_PUBLIC_URL"])
     out_dir.mkdir(parents=True, exist_ok=True)
     if (out_dir / SHEET).exists() or (out_dir / CREDENTIALS).exists():
         raise click.ClickException(f"{out_dir} already holds cards; choose another --out")
     _write_new(out_dir / SHEET, html.encode())
     _write_new(out_dir / CREDENTIALS, json.dumps(document, indent=1).encode() + b"\n")
-    shutil.copyfile(Path(current_app.static_folder) / "css" / STYLESHEET, out_dir / STYLESHEET)
     click.echo(f"{len(issued)} cards, serials {issued[0].serial} to {issued[-1].serial}:")
     click.echo(f"  print {out_dir / SHEET} (the only copy of the card codes; delete it after)")
     click.echo(f"  import {out_dir / CREDENTIALS} on the server with: "
@@ -99,7 +96,7 @@ def import_credentials(conference_id: int, file) -> None:
         document = exact.loads(file.read())  # strict: integers within ±2^53, no floats
     except (ValueError, RecursionError) as exc:
         raise click.ClickException(f"{file.name} is not JSON: {exc}") from exc
-    session = get_session()
+    session = operator_session()
     try:
         conference = conferences.get_conference(session, conference_id)
         serials = cardfile.import_credentials(session, conference, document)

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import click
 
-from ..db import get_session
 from ..models import Conference
 from ..services import exact
 from ..services import offline
 from ..services import rounds
 from ..services import tallying
 from ..services.errors import DomainError
+from . import operator_session
 from . import voting_cli
 
 # -- files and prompts -------------------------------------------------------
@@ -101,7 +101,7 @@ def deal_offline(threshold: int, names: tuple[str, ...], out: Path) -> None:
 @click.argument("public_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_keys(conference_id: int, public_json: Path) -> None:
     """Install an offline dealing's public.json into a conference."""
-    session = get_session()
+    session = operator_session()
     conference = session.get(Conference, conference_id)
     if conference is None:
         raise click.ClickException(f"no conference {conference_id}")
@@ -119,7 +119,7 @@ def import_keys(conference_id: int, public_json: Path) -> None:
 def export_tally(round_id: str, out: Path) -> None:
     """Write a closed round's election object and encrypted tally."""
     try:
-        obj = offline.export_tally(get_session(), round_id)
+        obj = offline.export_tally(operator_session(), round_id)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     out.write_text(json.dumps(obj, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -151,7 +151,7 @@ def decrypt_offline(share_path: Path, tally_path: Path, out: Path) -> None:
 def submit_partial(round_id: str, partial_json: Path) -> None:
     """Verify a partial decryption and put it on the round's board."""
     partial = _read_json(partial_json)
-    session = get_session()
+    session = operator_session()
     try:
         rnd = rounds.get_round_by_public_id(session, round_id)
         tallying.submit_partial(session, rnd, partial.get("trustee"), partial)

@@ -490,6 +490,10 @@ class Report:
     #: their contests and options.
     counts: list[list[int]] | None = None
     contests: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    #: The published outcomes, when checks 17 and 18 verified them (one
+    #: list a rule, §10), and each rule's base.
+    outcomes: list[list[dict]] | None = None
+    rule_bases: list[str] = field(default_factory=list)
     #: When check 6 passed: the ceremony that made the key (§4.1), its
     #: number of dealers, and t of n.
     key: tuple[str, int, int, int] | None = None
@@ -511,6 +515,21 @@ class Report:
             return []
         return [f"  {cid}: " + ", ".join(f"{o} {n}" for o, n in zip(options, row, strict=True))
                 for (cid, options), row in zip(self.contests, self.counts, strict=True)]
+
+    def outcome_lines(self) -> list[str]:
+        """The verified outcomes, one candidate a line: ``rule r, candidate:
+        count of base <base>, status`` (empty if unverified). A candidate is
+        its contest (agree / disagree) or ``contest/option`` (choose-k)."""
+        if self.outcomes is None:
+            return []
+        out = []
+        for r, (rule, base) in enumerate(zip(self.outcomes, self.rule_bases, strict=True), 1):
+            for o in rule:
+                cid, options = self.contests[o["contest"]]
+                who = cid if o["option"] is None else f"{cid}/{options[o['option']]}"
+                out.append(f"  rule {r}, {who}: {o['count']} of {o['base']} {base}, "
+                           f"{o['status']}")
+        return out
 
     def passed(self, check: int) -> bool:
         return not self.failures[check]
@@ -554,4 +573,7 @@ def verify_record(path, workers: int = 2, progress: Callable[[str], None] | None
     if report.passed(17):
         report.counts = v.scan.first("result")[1]["counts"]
         report.contests = [(c.id, c.options) for c in v.scan.election.manifest.contests]
+        if report.passed(18):  # outcomes of verified counts only
+            report.outcomes = v.scan.first("result")[1]["outcomes"]
+            report.rule_bases = [rule.base for rule in v.scan.election.manifest.rules]
     return report

@@ -6,6 +6,7 @@ card; ``Card``/``Credential`` know only serials and public credentials;
 ballots carry no timestamp.
 """
 
+from .audit import AuditEvent
 from .ballot import Ballot
 from .ballot import CiphertextAlpha
 from .base import Base
@@ -20,11 +21,14 @@ from .round import Round
 from .round import RoundKind
 from .round import RoundState
 from .round import RoundUnit
+from .user import Membership
 from .user import Role
 from .user import User
 
 __all__ = [
-    "Ballot", "Base", "BoardEvent", "Card", "CiphertextAlpha", "Conference", "Credential",
-    "Delegate", "Role", "Round", "RoundKind", "RoundState", "RoundUnit", "Trustee", "Unit",
+    "AuditEvent", "Ballot", "Base", "BoardEvent", "Card", "CiphertextAlpha", "Conference",
+    "Credential",
+    "Delegate", "Membership", "Role", "Round", "RoundKind", "RoundState", "RoundUnit", "Trustee",
+    "Unit",
     "User",
 ]

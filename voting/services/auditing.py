@@ -36,6 +36,7 @@ from ..models import Round
 from ..models import RoundState
 from . import board
 from . import exact
+from . import rounds
 from .elections import election_of
 from .errors import CopiedCiphertext
 from .errors import DomainError
@@ -160,7 +161,7 @@ def audit_count(session: Session, rnd: Round) -> int:
 def _store(session: Session, round_id: int, body: dict, alphas: list[str],
            code: str) -> AuditReceipt:
     rnd = board.lock_round(session, round_id)
-    if rnd.state != RoundState.OPEN:
+    if rnd.state != RoundState.OPEN or rounds.is_past_closing(rnd):
         session.rollback()
         raise RoundNotOpen()
     try:

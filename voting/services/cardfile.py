@@ -104,6 +104,8 @@ def import_credentials(session: Session, conference: Conference, document) -> li
                              is_revoked=False, credentials=[
                                  Credential(round_id=rounds[rid].id, public=point)
                                  for rid, point in credentials.items()]))
+        cards.record_batch(session, "cards.import", conference_id, serials,
+                           sum(spare for _, spare, _ in entries))
         session.commit()
     except IntegrityError as exc:  # a credential already registered for its round
         session.rollback()

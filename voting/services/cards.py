@@ -26,8 +26,10 @@ from ..models import Conference
 from ..models import Credential
 from ..models import Round
 from ..models import RoundState
+from . import audit_trail
 from . import board
 from . import exact
+from . import runoffs
 from .elections import election_of
 from .errors import DomainError
 from .errors import Invalid
@@ -140,8 +142,8 @@ class IssuedCard:
 def draft_rounds(session: Session, conference: Conference) -> list[Round]:
     """The rounds new cards can cover, in the conference's order."""
     return list(session.scalars(select(Round).where(
-        Round.conference_id == conference.id, Round.state == RoundState.DRAFT)
-        .order_by(Round.position)))
+        Round.conference_id == conference.id, Round.state == RoundState.DRAFT,
+        Round.is_reserve.is_(False)).order_by(Round.position)))
 
 
 def begin_card_write(session: Session, conference_id: int) -> None:
@@ -180,7 +182,8 @@ def _next_serial(session: Session, conference_id: int) -> int:
 def issue_cards(session: Session, conference: Conference, *, count: int, spares: int,
                 round_ids) -> list[IssuedCard]:
     """Create ``count`` cards and ``spares`` spare cards covering the chosen
-    draft rounds (``Round.id`` values), in one transaction. Serials continue
+    draft rounds (``Round.id`` values) and the conference's free reserve
+    rounds (``runoffs``), in one transaction. Serials continue
     after the conference's existing cards; spares come last.
 
     :returns: the cards with their token text, which is stored nowhere.
@@ -196,6 +199,8 @@ def issue_cards(session: Session, conference: Conference, *, count: int, spares:
     begin_card_write(session, conference_id)
     try:
         rounds = lock_draft_rounds(session, conference_id, Round.id, wanted)
+        rounds += [r for r in runoffs.reserves_for_new_cards(session, conference_id)
+                   if r.id not in wanted]
         first = _next_serial(session, conference_id)
         issued = []
         for k in range(count + spares):
@@ -206,11 +211,23 @@ def issue_cards(session: Session, conference: Conference, *, count: int, spares:
                             for r in rounds])
             session.add(card)
             issued.append(IssuedCard(card.serial, encode_token(material.token), card.is_spare))
+        record_batch(session, "cards.issue", conference_id, [c.serial for c in issued], spares,
+                     rounds=sorted(wanted))
         session.commit()
     except Exception:
         session.rollback()
         raise
     return issued
+
+
+def record_batch(session: Session, action: str, conference_id: int, serials: list[int],
+                 spares: int, **detail) -> None:
+    """The audit row of new cards: their serials, never a token or credential."""
+    first, last = min(serials), max(serials)
+    audit_trail.record(session, action, conference_id=conference_id,
+                       target=f"serials {first}-{last}",
+                       detail={"count": len(serials) - spares, "spares": spares,
+                               "first": first, "last": last, **detail})
 
 
 @dataclass(frozen=True)
@@ -270,6 +287,8 @@ def revoke_card(session: Session, conference: Conference, serial: int) -> Revoca
             else:
                 board.append_event(session, rnd, "revoke", {"credential": public})
                 revoked_in.append(rnd.title)
+        audit_trail.record(session, "cards.revoke", conference_id=conference.id,
+                           target=f"card {serial}", detail={"serial": serial})
         session.commit()
     except Exception:
         session.rollback()
@@ -284,6 +303,8 @@ class CardSummary:
     revoked_serials: list[int]
     #: Every round of the conference, with how many unrevoked cards cover it.
     coverage: list[tuple[Round, int]]
+    #: The free reserve rounds for run-offs, with the same counts.
+    reserves: list[tuple[Round, int]]
 
 
 def card_summary(session: Session, conference: Conference) -> CardSummary:
@@ -297,4 +318,6 @@ def card_summary(session: Session, conference: Conference) -> CardSummary:
         .group_by(Round.id).order_by(Round.position)).all()
     return CardSummary(total=len(cards), spares=sum(c.is_spare for c in cards),
                        revoked_serials=[c.serial for c in cards if c.is_revoked],
-                       coverage=[(rnd, n) for rnd, n in coverage])
+                       coverage=[(rnd, n) for rnd, n in coverage if not rnd.is_reserve],
+                       reserves=[(rnd, n) for rnd, n in coverage
+                                 if rnd.is_reserve and rnd.state == RoundState.DRAFT])

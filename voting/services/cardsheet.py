@@ -5,13 +5,19 @@ Each card shows the conference, the rounds it covers, a QR code of
 and a short instruction. The sheet is the only place a card's token ever
 exists: it is rendered for one download (or one offline file) and never kept.
 It is written in the conference's language (the default locale), whatever
-the chair's own language, and satisfies the strict CSP (no inline style or
-script: the stylesheet is linked, the QR codes are inline SVG).
+the chair's own language. It is one self-contained file, opened and printed
+from disk: its stylesheet (``cards.css``) is embedded in one ``<style>``
+element, which its own Content-Security-Policy allows by hash (``Sheet.csp``,
+also sent with the download); nothing else is allowed, no script, no
+request to any server (the QR codes are inline SVG).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import qrcode
 from flask import current_app
@@ -27,13 +33,28 @@ from . import cards
 
 #: Cards per A4 page: 2 columns of 4 (the stylesheet's grid).
 CARDS_PER_PAGE = 8
-STYLESHEET = "static/css/cards.css"
+#: The sheet's stylesheet, under the app's static folder.
+STYLESHEET = Path("css") / "cards.css"
 
 
 @dataclass(frozen=True)
 class Sheet:
     html: str
     filename: str
+    #: The sheet's Content-Security-Policy (:func:`sheet_policy`).
+    csp: str
+
+
+def sheet_css() -> str:
+    """The text of ``cards.css``, as the sheet embeds it (needs an app context)."""
+    return (Path(current_app.static_folder) / STYLESHEET).read_text(encoding="utf-8")
+
+
+def sheet_policy(css: str) -> str:
+    """The sheet's Content-Security-Policy: its one ``<style>`` (by SHA-256)
+    and nothing else: no script, no image, font or request from anywhere."""
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    return f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
 
 
 def vote_url(public_url: str, token_text: str) -> str:
@@ -55,26 +76,23 @@ def qr_svg(data: str) -> Markup:
 
 
 def render_sheet(issued: list[cards.IssuedCard], *, conference_name: str,
-                 round_titles: list[str], public_url: str,
-                 stylesheet_href: str | None = None) -> str:
-    """The sheet's HTML for ``issued`` (needs an app context, not a request).
-
-    :param stylesheet_href: where the page finds ``cards.css``; by default
-        on the server at ``public_url`` (the downloaded file is opened from disk).
-    """
+                 round_titles: list[str], public_url: str) -> str:
+    """The sheet's HTML for ``issued`` (needs an app context, not a request),
+    its stylesheet embedded under the policy of :func:`sheet_policy`."""
     items = [{"serial": c.serial, "is_spare": c.is_spare,
               "code": cards.format_manual_code(c.token_text),
               "qr": qr_svg(vote_url(public_url, c.token_text))} for c in issued]
     pages = [items[i:i + CARDS_PER_PAGE] for i in range(0, len(items), CARDS_PER_PAGE)]
     template = current_app.jinja_env.get_template("cards/sheet.html")
     lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+    css = sheet_css()
     with force_locale(lang):
         return template.render(
             lang=lang, pages=pages, conference_name=conference_name, round_titles=round_titles,
             vote_address=f"{public_url.rstrip('/')}/vote", count=len(items),
             first=issued[0].serial if issued else None,
             last=issued[-1].serial if issued else None,
-            stylesheet_href=stylesheet_href or f"{public_url.rstrip('/')}/{STYLESHEET}")
+            css=Markup(css), csp=sheet_policy(css))
 
 
 def issue_sheet(session: Session, conference: Conference, *, count: int, spares: int,
@@ -87,4 +105,4 @@ def issue_sheet(session: Session, conference: Conference, *, count: int, spares:
     html = render_sheet(issued, conference_name=conference.name, round_titles=list(titles),
                         public_url=public_url)
     filename = f"ballot-cards-{conference.id}-{issued[0].serial}-{issued[-1].serial}.html"
-    return Sheet(html, filename)
+    return Sheet(html, filename, sheet_policy(sheet_css()))

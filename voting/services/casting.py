@@ -27,6 +27,7 @@ from ..models import Round
 from ..models import RoundState
 from . import board
 from . import exact
+from . import rounds
 from .elections import election_of
 from .errors import AlreadyVoted
 from .errors import CopiedCiphertext
@@ -107,7 +108,7 @@ def _existing(session: Session, rnd: Round, credential: str, track: str) -> Rece
 def _store(session: Session, round_id: int, ballot_obj: dict, ballot, credential: str,
            track: str) -> Receipt:
     rnd = board.lock_round(session, round_id)
-    if rnd.state != RoundState.OPEN:
+    if rnd.state != RoundState.OPEN or rounds.is_past_closing(rnd):
         session.rollback()
         raise RoundNotOpen()
     if session.scalar(select(Card.is_revoked).join(Credential)

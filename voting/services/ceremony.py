@@ -37,6 +37,7 @@ from ..models import Round
 from ..models import RoundState
 from ..models import Trustee
 from ..models.base import utcnow
+from . import audit_trail
 from . import exact
 from .errors import CeremonyPhase
 from .errors import Invalid
@@ -80,6 +81,10 @@ def set_trustees(session: Session, conference: Conference, names: list[str],
                                            invite_hash=hash_token(token)))
     conference.trustee_count, conference.threshold = len(names), threshold
     conference.ceremony_attempt = 1
+    audit_trail.record(session, "ceremony.trustees", conference_id=conference.id,
+                       target=f"conference {conference.id}",
+                       detail={"names": [t.name for t in conference.trustees],
+                               "threshold": threshold})
     session.commit()
     return tokens
 
@@ -178,6 +183,14 @@ def _expect(conference: Conference, body: dict, *phases: str) -> None:
         raise CeremonyPhase(f"the ceremony is in its {current} phase", phase=current)
 
 
+def _record(session: Session, conference: Conference, me: Trustee, step: str,
+            **detail) -> None:
+    """A trustee's step: the attempt and public indexes, never what they posted."""
+    audit_trail.record(session, f"ceremony.{step}", conference_id=conference.id,
+                       target=f"trustee {me.id}",
+                       detail={"attempt": conference.ceremony_attempt, **detail})
+
+
 def _same(stored: str | None, message: dict) -> bool:
     return stored is not None and stored == canonical_json(message).decode()
 
@@ -200,6 +213,8 @@ def enrol(session: Session, trustee: Trustee, enrolment_key: str, kdf_salt: str)
         raise Invalid("the key has already been made")
     if has_started(conference):
         raise CeremonyPhase("the key generation has started: the passphrase cannot change now")
+    if (me.enrolment_key, me.kdf_salt) != (key, salt):
+        _record(session, conference, me, "enrol")
     me.enrolment_key, me.kdf_salt = key, salt
     me.enrolled_at = utcnow()
 
@@ -222,6 +237,7 @@ def commit(session: Session, trustee: Trustee, body: dict) -> None:
     me.commitment_hash = message["commitment_hash"]
     me.sealed_coefficients = canonical_json(message["sealed_coefficients"]).decode()
     me.committed_at = utcnow()
+    _record(session, conference, me, "commit")
 
 
 @_one_transaction
@@ -242,6 +258,7 @@ def reveal(session: Session, trustee: Trustee, body: dict) -> None:
     me.reveal_json = canonical_json(message).decode()
     me.sealed_coefficients = None
     me.revealed_at = utcnow()
+    _record(session, conference, me, "reveal")
 
 
 def _dealers(conference: Conference) -> list[dict]:
@@ -269,8 +286,10 @@ def confirm(session: Session, trustee: Trustee, body: dict) -> None:
     if claimed != expected:
         raise Invalid("this public share does not follow from the dealers' commitments")
     me.public_share, me.share_checked_at = expected, utcnow()
-    if all(t.share_checked_at is not None for t in conference.trustees):
+    makes_key = all(t.share_checked_at is not None for t in conference.trustees)
+    if makes_key:
         _make_key(conference, dealings)
+    _record(session, conference, me, "confirm", key_made=makes_key)
 
 
 def _make_key(conference: Conference, dealings) -> None:
@@ -306,6 +325,7 @@ def complain(session: Session, trustee: Trustee, body: dict) -> None:
     if me.share_checked_at is not None:
         raise CeremonyPhase("you have already confirmed your share")
     me.complaint_against = dealer
+    _record(session, conference, me, "complaint", dealer=dealer)
 
 
 @_one_transaction
@@ -339,6 +359,9 @@ def restart(session: Session, conference: Conference, without: int | None = None
         t.complaint_against = t.public_share = None
         t.committed_at = t.revealed_at = t.share_checked_at = None
     conference.ceremony_attempt += 1
+    audit_trail.record(session, "ceremony.restart", conference_id=conference.id,
+                       target=f"conference {conference.id}",
+                       detail={"attempt": conference.ceremony_attempt, "without": without})
 
 
 # -- what the pages read ----------------------------------------------------------

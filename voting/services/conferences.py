@@ -1,5 +1,6 @@
 """Conferences: create and list them, import units and delegates from CSV,
-build the sample conference.
+set what the minutes print (organiser, place, counting committee), build
+the sample conference.
 
 CSV import is all or nothing: every row is checked first and the whole file
 is refused, with one :class:`RowError` per faulty row, if any row fails.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
@@ -22,8 +24,12 @@ from ..models import Conference
 from ..models import Delegate
 from ..models import Round
 from ..models import Unit
+from ..models import User
+from . import audit_trail
+from . import memberships
 from . import results
 from . import rounds
+from . import runoffs
 from .errors import Invalid
 from .errors import NotFound
 
@@ -71,31 +77,51 @@ def get_conference(session: Session, conference_id: int) -> Conference:
     return conference
 
 
-def create_conference(session: Session, name: str) -> Conference:
-    """:raises Invalid: an empty or over-long name."""
+def create_conference(session: Session, name: str, owner: User | None = None) -> Conference:
+    """A new conference; ``owner`` (the account creating it) becomes its chair.
+
+    :raises Invalid: an empty or over-long name.
+    """
     name = clean(name or "")
     if not name or len(name) > NAME_MAX:
         raise Invalid(f"a conference name is 1 to {NAME_MAX} characters")
     conference = Conference(name=name, trustee_count=3, threshold=2)
-    session.add(conference)
+    _add_created(session, conference, owner)
     session.commit()
     return conference
 
 
-def list_conferences(session: Session) -> list[ConferenceRow]:
-    """Every conference, newest first, with its numbers of units, delegates, rounds."""
-    def counts(model) -> dict[int, int]:
-        return dict(session.execute(select(model.conference_id, func.count())
+def _add_created(session: Session, conference: Conference, owner: User | None,
+                 **detail) -> None:
+    session.add(conference)
+    session.flush()
+    if owner is not None:
+        memberships.make_owner(session, conference, owner)
+    audit_trail.record(session, "conference.create", conference_id=conference.id,
+                       target=f"conference {conference.id}",
+                       detail={"name": conference.name, **detail})
+
+
+def list_conferences(session: Session, visible: set[int] | None = None) -> list[ConferenceRow]:
+    """Every conference (or those whose ids are ``visible``), newest first,
+    with its numbers of units, delegates, rounds."""
+    def counts(model, *where) -> dict[int, int]:
+        return dict(session.execute(select(model.conference_id, func.count()).where(*where)
                                     .group_by(model.conference_id)).all())
 
-    units, delegates, sittings = counts(Unit), counts(Delegate), counts(Round)
-    conferences = session.scalars(select(Conference).order_by(Conference.id.desc()))
+    units, delegates = counts(Unit), counts(Delegate)
+    sittings = counts(Round, Round.is_reserve.is_(False))
+    query = select(Conference).order_by(Conference.id.desc())
+    if visible is not None:
+        query = query.where(Conference.id.in_(visible))
+    conferences = session.scalars(query)
     return [ConferenceRow(c, units.get(c.id, 0), delegates.get(c.id, 0), sittings.get(c.id, 0))
             for c in conferences]
 
 
 def conference_rounds(session: Session, conference: Conference) -> list[Round]:
-    return list(session.scalars(select(Round).where(Round.conference_id == conference.id)
+    return list(session.scalars(select(Round).where(Round.conference_id == conference.id,
+                                                    Round.is_reserve.is_(False))
                                 .order_by(Round.position)))
 
 
@@ -132,7 +158,7 @@ def import_units(session: Session, conference: Conference, data: bytes | str) ->
     for offset, (_, values) in enumerate(rows, start=1):
         conference.units.append(Unit(position=start + offset, name=values[0],
                                      note=values[1] if len(values) > 1 else ""))
-    return _commit(session, len(rows))
+    return _commit(session, conference, "import.units", len(rows))
 
 
 def import_delegates(session: Session, conference: Conference, data: bytes | str) -> int:
@@ -159,7 +185,7 @@ def import_delegates(session: Session, conference: Conference, data: bytes | str
         conference.delegates.append(Delegate(
             position=start + offset, name=values[0],
             organisation=values[1] if len(values) > 1 else ""))
-    return _commit(session, len(rows))
+    return _commit(session, conference, "import.delegates", len(rows))
 
 
 def _raise_if(errors: list[RowError]) -> None:
@@ -167,7 +193,9 @@ def _raise_if(errors: list[RowError]) -> None:
         raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0)))
 
 
-def _commit(session: Session, count: int) -> int:
+def _commit(session: Session, conference: Conference, action: str, count: int) -> int:
+    audit_trail.record(session, action, conference_id=conference.id,
+                       target=f"conference {conference.id}", detail={"count": count})
     try:
         session.commit()
     except IntegrityError as exc:
@@ -205,13 +233,8 @@ def _checked_rows(data: bytes | str, headers: tuple[set, set], limits: tuple[int
     text = _decode(data)
     if not text.strip():
         raise ImportFailed([RowError(None, "empty_file")])
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter=_dialect(text.lstrip().splitlines()[0]))
-    try:
-        records = [(reader.line_num, [clean(v) for v in values]) for values in reader
-                   if any(v.strip() for v in values)]
-    except csv.Error as exc:
-        raise ImportFailed([RowError(reader.line_num, "bad_csv")]) from exc
+    records = _records(csv.reader(io.StringIO(text, newline=""), strict=True,
+                                  delimiter=_dialect(text.lstrip().splitlines()[0])))
     if not records:
         raise ImportFailed([RowError(None, "empty_file")])
     (header_row, header), body = records[0], records[1:]
@@ -229,6 +252,29 @@ def _checked_rows(data: bytes | str, headers: tuple[set, set], limits: tuple[int
         else:
             rows.append((row, values))
     return rows, errors
+
+
+def _records(reader) -> list[tuple[int, list[str]]]:
+    """The non-empty records, each with the line it starts on.
+
+    A quoted field may span lines in CSV, but no name or note holds a line
+    break: such a field is a quotation mark never closed, which would
+    silently merge the following rows into one.
+
+    :raises ImportFailed: ``unbalanced_quote`` or ``bad_csv``, with the line.
+    """
+    records, start = [], 1
+    try:
+        for values in reader:
+            if any("\n" in v or "\r" in v for v in values):
+                raise ImportFailed([RowError(start, "unbalanced_quote")])
+            if any(v.strip() for v in values):
+                records.append((start, [clean(v) for v in values]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        code = "unbalanced_quote" if "end of data" in str(exc) else "bad_csv"
+        raise ImportFailed([RowError(start, code)]) from exc
+    return records
 
 
 def _row_error(row: int, values: list[str], width: int, limits, fields) -> RowError | None:
@@ -254,6 +300,63 @@ def _duplicates(rows, key, existing: set) -> list[RowError]:
         else:
             seen[k] = row
     return errors
+
+
+# -- Minutes details --------------------------------------------------------------
+
+#: Column limits of the minutes' header, as in the model, and of the
+#: counting committee (Ban kiểm phiếu).
+ORGANISER_MAX, PLACE_MAX = 300, 100
+COMMITTEE_MAX, MEMBER_NAME_MAX, MEMBER_ROLE_MAX = 15, 200, 100
+
+
+def set_minutes_details(session: Session, conference: Conference, *, organiser: str,
+                        place: str, committee: list[dict]) -> None:
+    """Set what the minutes print besides the result: the organising body,
+    the place of the date line, and the counting committee (``name`` and
+    ``role`` of each member, the head first). All or nothing.
+
+    :raises Invalid: an over-long field, or a committee that is not 1 to 15
+        members each with a name.
+    """
+    organiser, place = clean(organiser or ""), clean(place or "")
+    if len(organiser) > ORGANISER_MAX:
+        raise Invalid(f"the organiser is at most {ORGANISER_MAX} characters")
+    if len(place) > PLACE_MAX:
+        raise Invalid(f"the place is at most {PLACE_MAX} characters")
+    if not isinstance(committee, list | tuple):
+        raise Invalid("the counting committee is a list of members")
+    members = [_committee_member(number, member)
+               for number, member in enumerate(committee, start=1)]
+    if not 1 <= len(members) <= COMMITTEE_MAX:
+        raise Invalid(f"the counting committee has 1 to {COMMITTEE_MAX} members")
+    conference.organiser, conference.place = organiser, place
+    conference.committee_json = json.dumps(members, ensure_ascii=False)
+    audit_trail.record(session, "conference.minutes", conference_id=conference.id,
+                       target=f"conference {conference.id}",
+                       detail={"organiser": organiser, "place": place, "committee": len(members)})
+    session.commit()
+
+
+def _committee_member(number: int, member: dict) -> dict:
+    """One member, cleaned. :raises Invalid: naming the member's number."""
+    if not isinstance(member, dict) or not all(
+            isinstance(member.get(key, ""), str) for key in ("name", "role")):
+        raise Invalid(f"committee member {number}: a name and a role, as text")
+    name, role = clean(member.get("name", "")), clean(member.get("role", ""))
+    if not name or len(name) > MEMBER_NAME_MAX:
+        raise Invalid(f"committee member {number}: the name is 1 to {MEMBER_NAME_MAX} "
+                      "characters")
+    if len(role) > MEMBER_ROLE_MAX:
+        raise Invalid(f"committee member {number}: the role is at most {MEMBER_ROLE_MAX} "
+                      "characters")
+    return {"name": name, "role": role}
+
+
+def committee_of(conference: Conference) -> list[dict]:
+    """The counting committee as entered, the head first: ``name``, ``role``."""
+    members = json.loads(conference.committee_json or "[]")
+    return [{"name": m["name"], "role": m.get("role", "")} for m in members]
 
 
 # -- Sample conference ----------------------------------------------------------
@@ -291,8 +394,9 @@ SAMPLE_ROUNDS = (
 )
 
 
-def create_sample_conference(session: Session) -> Conference:
-    """A ready-to-try conference: 8 units, 25 delegates, three draft rounds."""
+def create_sample_conference(session: Session, owner: User | None = None) -> Conference:
+    """A ready-to-try conference: 8 units, 25 delegates, three draft rounds;
+    ``owner`` becomes its chair. One transaction, one audit row."""
     conference = Conference(name=SAMPLE_NAME, trustee_count=3, threshold=2)
     for position, (name, note) in enumerate(SAMPLE_UNITS, start=1):
         conference.units.append(Unit(position=position, name=name, note=note))
@@ -300,20 +404,25 @@ def create_sample_conference(session: Session) -> Conference:
     for position, (name, organisation) in enumerate([*people, SAMPLE_GUEST], start=1):
         conference.delegates.append(Delegate(position=position, name=name,
                                              organisation=organisation))
-    session.add(conference)
-    session.flush()
+    _add_created(session, conference, owner, sample=True, rounds=len(SAMPLE_ROUNDS))
     for template, title, positions in SAMPLE_ROUNDS:
         unit_ids = None if positions is None else [conference.units[p - 1].id
                                                    for p in positions]
-        rounds.create_round(session, conference, template, title, unit_ids)
+        rounds.add_round(session, conference, template, title, unit_ids)
+    session.commit()
     return conference
 
 
 def preselected_units(session: Session, conference: Conference,
                       from_round_id: int | None) -> list[int]:
     """A new round's default candidates: the units elected in the given
-    published round of this conference, else every unit."""
+    published round of this conference, and in its published run-off (which
+    decided its tie), else every unit."""
     rnd = session.get(Round, from_round_id) if from_round_id else None
     if rnd is not None and rnd.conference_id == conference.id:
-        return results.elected_unit_ids(session, rnd)
+        elected = set(results.elected_unit_ids(session, rnd))
+        runoff = runoffs.runoff_of(session, rnd)
+        if runoff is not None:
+            elected |= set(results.elected_unit_ids(session, runoff))
+        return [u.id for u in rnd.units if u.id in elected]
     return [u.id for u in conference.units]

@@ -6,6 +6,8 @@ for the public board. Read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from decimal import ROUND_HALF_UP
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,15 @@ from ..models import RoundKind
 from . import board
 from . import rounds
 from .elections import election_of
+
+
+def percent_value(count: int, base: int) -> Decimal | None:
+    """100·count/base rounded half up to two decimals, or None for base 0:
+    the one percentage of the screen, board, minutes and exports."""
+    if base <= 0:
+        return None
+    return (Decimal(100 * count) / Decimal(base)).quantize(Decimal("0.01"),
+                                                           rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..models import Conference
 from ..models import Round
 from ..models import RoundKind
 from ..models import RoundState
+from . import audit_trail
 from .errors import Invalid
 
 
@@ -78,6 +79,8 @@ def save_template(session: Session, rnd: Round) -> None:
                                           (rnd.rule_num, rnd.rule_den), rnd.rule_base,
                                           rnd.rule_quota, rnd.max_choices))
     conference.templates_json = json.dumps(saved, sort_keys=True)
+    audit_trail.record(session, "template.save", conference_id=conference.id,
+                       target=f"template {rnd.template}", detail={"round": rnd.id})
     session.commit()
 
 
@@ -87,4 +90,6 @@ def restore_template(session: Session, conference: Conference, name: str) -> Non
     saved = _saved(conference)
     saved.pop(name, None)
     conference.templates_json = json.dumps(saved, sort_keys=True)
+    audit_trail.record(session, "template.restore", conference_id=conference.id,
+                       target=f"template {name}")
     session.commit()

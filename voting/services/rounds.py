@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -21,6 +24,7 @@ from ..crypto.hashing import canonical_json
 from ..crypto.manifest import parse_manifest
 from ..crypto.tally import tally_blobs
 from ..crypto.tally import tally_to_json
+from ..errors import IllegalTransition
 from ..models import Ballot
 from ..models import BoardEvent
 from ..models import Card
@@ -32,6 +36,7 @@ from ..models import RoundState
 from ..models import RoundUnit
 from ..models import Unit
 from ..models.base import utcnow
+from . import audit_trail
 from . import board
 from . import checkin
 from . import client_bundle
@@ -41,30 +46,14 @@ from .errors import BasesInconsistent
 from .errors import Invalid
 from .errors import KeyNotReady
 from .errors import NotFound
+from .errors import RoundNotOpen
+from .round_templates import template_for
+from .round_templates import TEMPLATES  # noqa: F401 - the templates' names, for callers
 from .server_key import server_public_key_hex
 
 AGREE, DISAGREE = "agree", "disagree"
 #: Bounds of a rule (PROTOCOL §5.1, §5.2): k is at most the options of a contest.
 MAX_CHOICES, MAX_DENOMINATOR, MAX_QUOTA = 200, 10**6, 10**4
-
-
-@dataclass(frozen=True)
-class Template:
-    kind: RoundKind
-    comparator: str
-    fraction: tuple[int, int]
-    base: str
-    quota: int | None = None
-    max_choices: int = 1
-
-
-#: The three award shapes; "custom" starts from "advanced".
-TEMPLATES = {
-    "advanced": Template(RoundKind.PER_UNIT, ">", (1, 2), "present"),
-    "determined": Template(RoundKind.PER_UNIT, ">=", (2, 3), "present"),
-    "flag": Template(RoundKind.CHOOSE, ">", (1, 2), "cast", quota=1, max_choices=1),
-    "custom": Template(RoundKind.PER_UNIT, ">", (1, 2), "present"),
-}
 
 
 def get_round(session: Session, round_id: int) -> Round:
@@ -84,16 +73,29 @@ def get_round_by_public_id(session: Session, public_id: str) -> Round:
 def create_round(session: Session, conference: Conference, template: str, title: str,
                  unit_ids: list[int] | None = None, kind: RoundKind | None = None) -> Round:
     """Create a draft round from a template over the given units (all by default)."""
-    if template not in TEMPLATES:
-        raise Invalid(f"unknown template {template!r}")
-    t = TEMPLATES[template]
+    rnd = add_round(session, conference, template, title, unit_ids, kind)
+    _record(session, rnd, "round.create", template=template, title=rnd.title,
+            units=len(rnd.candidates))
+    session.commit()
+    return rnd
+
+
+def _record(session: Session, rnd: Round, action: str, *, actor=None, **detail) -> None:
+    audit_trail.record(session, action, conference_id=rnd.conference_id,
+                       target=f"round {rnd.id}", detail=detail, actor=actor)
+
+
+def add_round(session: Session, conference: Conference, template: str, title: str,
+              unit_ids: list[int] | None = None, kind: RoundKind | None = None) -> Round:
+    """:func:`create_round` without its commit and audit row, for a caller
+    whose own action it is part of (the sample conference)."""
+    t = template_for(conference, template)
     title = (title or "").strip()
     if not title:
         raise Invalid("a round needs a title")
-    position = session.scalar(select(func.count()).select_from(Round)
-                              .where(Round.conference_id == conference.id)) or 0
     rnd = Round(conference_id=conference.id, public_id=f"r-{secrets.token_hex(8)}",
-                position=position + 1, title=title[:300], template=template,
+                position=next_position(session, conference.id), title=title[:300],
+                template=template,
                 kind=kind or t.kind, max_choices=t.max_choices, rule_comparator=t.comparator,
                 rule_num=t.fraction[0], rule_den=t.fraction[1], rule_base=t.base,
                 rule_quota=t.quota, state=RoundState.DRAFT)
@@ -101,8 +103,14 @@ def create_round(session: Session, conference: Conference, template: str, title:
     session.flush()
     set_candidates(session, rnd, unit_ids if unit_ids is not None
                    else [u.id for u in conference.units])
-    session.commit()
     return rnd
+
+
+def next_position(session: Session, conference_id: int) -> int:
+    """The place of a conference's next round, after every round but the
+    reserves (which have none)."""
+    return (session.scalar(select(func.max(Round.position)).where(
+        Round.conference_id == conference_id, Round.is_reserve.is_(False))) or 0) + 1
 
 
 def _require_draft(rnd: Round) -> None:
@@ -136,6 +144,7 @@ def update_rule(session: Session, rnd: Round, *, kind: RoundKind, max_choices: i
     exact.expect_int(num, "the fraction's numerator", 0, MAX_DENOMINATOR)
     exact.expect_int(den, "the fraction's denominator", 1, MAX_DENOMINATOR)
     exact.expect_optional_int(quota, "the quota", 1, MAX_QUOTA)
+    check_fits_candidates(len(rnd.candidates), kind, max_choices, quota)
     rnd.kind, rnd.max_choices = kind, max_choices
     rnd.rule_comparator, rnd.rule_num, rnd.rule_den = comparator, num, den
     rnd.rule_base, rnd.rule_quota = base, quota
@@ -145,7 +154,21 @@ def update_rule(session: Session, rnd: Round, *, kind: RoundKind, max_choices: i
     except Exception as exc:
         session.rollback()
         raise Invalid(str(exc)) from exc
+    _record(session, rnd, "round.rule", kind=kind.value, k=max_choices, comparator=comparator,
+            fraction=[num, den], base=base, quota=quota)
     session.commit()
+
+
+def check_fits_candidates(candidates: int, kind: RoundKind, max_choices: int,
+                          quota: int | None) -> None:
+    """A delegate cannot choose, nor a quota elect, more units than stand.
+
+    :raises Invalid: k (of a choose round) or the quota exceeds the candidates.
+    """
+    if kind == RoundKind.CHOOSE and max_choices > candidates:
+        raise Invalid(f"k ({max_choices}) is more than the {candidates} candidate units")
+    if quota is not None and quota > candidates:
+        raise Invalid(f"the quota ({quota}) is more than the {candidates} candidate units")
 
 
 def contest_id(unit: Unit) -> str:
@@ -187,6 +210,7 @@ def open_round(session: Session, rnd: Round, keys_dir) -> None:
         raise KeyNotReady("the key ceremony must be complete before a round opens")
     if not rnd.candidates:
         raise Invalid("the round has no candidate units")
+    check_fits_candidates(len(rnd.candidates), rnd.kind, rnd.max_choices, rnd.rule_quota)
     credentials = sorted(session.scalars(
         select(Credential.public).join(Card)
         .where(Credential.round_id == rnd.id, Card.is_revoked.is_(False))))
@@ -207,6 +231,7 @@ def open_round(session: Session, rnd: Round, keys_dir) -> None:
     board.append_event(session, rnd, "setup", {"election": election_obj,
                                                "fingerprint": rnd.fingerprint})
     board.append_event(session, rnd, "open", {"at": _minute(rnd.opened_at)})
+    _record(session, rnd, "round.open", credentials=len(credentials))
     session.commit()
 
 
@@ -251,10 +276,77 @@ def turnout(session: Session, rnd: Round) -> Turnout:
     return Turnout(counts.members, counts.present, counts.issued, cast)
 
 
-def close_round(session: Session, rnd: Round) -> None:
+#: The furthest ahead a closing time may be set.
+MAX_CLOSING_DELAY = timedelta(hours=12)
+
+
+def aware(at: datetime | None) -> datetime | None:
+    """``at`` as an aware UTC datetime (SQLite returns naive ones)."""
+    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def is_past_closing(rnd: Round, now: datetime | None = None) -> bool:
+    """The round's closing time has come: no ballot is accepted any more."""
+    return rnd.closes_at is not None and aware(rnd.closes_at) <= (now or utcnow())
+
+
+def set_closing_time(session: Session, rnd: Round, closes_at: datetime | None,
+                     now: datetime | None = None) -> None:
+    """Set (or, with None, clear) the time an open round closes by itself.
+
+    Closing still takes the chair's action before that time, or happens at
+    that time (``close_due_rounds``); from then on no ballot is accepted.
+
+    :raises IllegalTransition: (as ``RoundNotOpen``) the round is not open.
+    :raises Invalid: the time is not aware, has passed, or is more than
+        ``MAX_CLOSING_DELAY`` ahead.
+    """
+    now = now or utcnow()
+    if closes_at is not None and (closes_at.tzinfo is None or closes_at <= now
+                                  or closes_at > now + MAX_CLOSING_DELAY):
+        raise Invalid("the closing time must lie in the next 12 hours")
+    rnd = board.lock_round(session, rnd.id)
+    if rnd.state != RoundState.OPEN or is_past_closing(rnd, now):
+        session.rollback()
+        raise RoundNotOpen()
+    rnd.closes_at = closes_at
+    _record(session, rnd, "round.closing_time",
+            closes_at=closes_at.astimezone(UTC).isoformat() if closes_at else None)
+    session.commit()
+
+
+def close_due_rounds(session: Session, now: datetime | None = None) -> list[int]:
+    """Close every open round whose closing time has come.
+
+    A round whose figures cannot be frozen (``BasesInconsistent``) stays
+    open, accepting no ballot, until the chair corrects check-in and closes
+    it; a round another process closed meanwhile is skipped.
+
+    :returns: the ids of the rounds this call closed.
+    """
+    now = now or utcnow()
+    due = list(session.scalars(select(Round.id).where(
+        Round.state == RoundState.OPEN, Round.closes_at.is_not(None),
+        Round.closes_at <= now)))
+    if session.in_transaction():
+        session.rollback()
+    closed = []
+    for round_id in due:
+        try:
+            close_round(session, session.get(Round, round_id), at_closing_time=True)
+        except (BasesInconsistent, IllegalTransition):
+            session.rollback()
+        else:
+            closed.append(round_id)
+    return closed
+
+
+def close_round(session: Session, rnd: Round, *, at_closing_time: bool = False) -> None:
     """Close voting, freeze the bases and put the encrypted tally on the board.
 
     One transaction: on a refusal nothing changes and the round stays open.
+    ``at_closing_time``: the round's time has come, and the system closes
+    it (``close_due_rounds``), whoever's request or command runs it.
 
     :raises IllegalTransition: the round is not open.
     :raises BasesInconsistent: the figures break cast ≤ issued ≤ present ≤
@@ -279,4 +371,7 @@ def close_round(session: Session, rnd: Round) -> None:
                             .order_by(Ballot.seq))
     tally = tally_blobs(election_of(rnd), blobs)
     board.append_event(session, rnd, "tally", {"ciphertexts": tally_to_json(tally)})
+    _record(session, rnd, "round.close", at_closing_time=at_closing_time,
+            bases={"members": rnd.members, "present": rnd.present, "issued": rnd.issued,
+                   "cast": rnd.cast}, actor=audit_trail.SYSTEM if at_closing_time else None)
     session.commit()

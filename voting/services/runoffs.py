@@ -23,6 +23,7 @@ from ..models import Conference
 from ..models import Round
 from ..models import RoundKind
 from ..models import RoundState
+from . import audit_trail
 from . import rounds
 from .errors import Invalid
 from .locking import lock_row
@@ -105,6 +106,10 @@ def create_runoff(session: Session, rnd: Round, title: str) -> tuple[Round, bool
             raise Invalid("this round already has its run-off")
         target, from_reserve = _runoff_round(session, rnd, seats_left(session, rnd), title)
         rounds.set_candidates(session, target, tied)
+        audit_trail.record(session, "round.runoff", conference_id=rnd.conference_id,
+                           target=f"round {target.id}",
+                           detail={"of_round": rnd.id, "units": len(tied),
+                                   "reserve": from_reserve})
         session.commit()
     except Exception:
         session.rollback()

@@ -17,6 +17,7 @@ from ..models import Round
 from ..models import RoundState
 from ..models import Trustee
 from ..models.base import utcnow
+from . import audit_trail
 from . import board
 from . import exact
 from .elections import election_of
@@ -72,6 +73,8 @@ def submit_partial(session: Session, rnd: Round, trustee_index: int, partial_obj
     if index in submitted_trustees(session, rnd):
         raise Invalid("this trustee has already decrypted")
     board.append_event(session, rnd, "partial", partial_obj)
+    audit_trail.record(session, "tally.partial", conference_id=rnd.conference_id,
+                       target=f"round {rnd.id}", detail={"trustee": index})
     session.commit()
 
 
@@ -94,5 +97,7 @@ def publish_result(session: Session, rnd: Round) -> dict:
     board.append_event(session, rnd, "result", body)
     rnd.move_to(RoundState.PUBLISHED)
     rnd.published_at = utcnow()
+    audit_trail.record(session, "round.publish", conference_id=rnd.conference_id,
+                       target=f"round {rnd.id}")
     session.commit()
     return body

@@ -1,8 +1,8 @@
 """The web layer: one blueprint per audience, thin views.
 
 Each audience's module, blueprint, template folder and URL prefix share one
-word: ``auth``, ``chair``, ``cards``, ``ceremony``, ``trustee``, ``vote``,
-``board``, ``api``, plus
+word: ``auth``, ``admin`` (accounts), ``chair``, ``cards``, ``ceremony``, ``trustee``, ``vote``,
+``board``, ``api``, ``screen`` (the hall's projector), plus
 ``public`` for the landing page.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-BLUEPRINTS = ("public", "auth", "chair", "cards", "ceremony", "trustee", "vote", "board", "api")
+BLUEPRINTS = ("public", "auth", "admin", "chair", "cards", "ceremony", "trustee", "vote", "board",
+              "api", "screen")
 
 
 class BoundedInt(IntegerConverter):
@@ -27,8 +28,28 @@ def init_app(app: Flask) -> None:
     from importlib import import_module
 
     from . import errors
+    from . import figures
+    from . import request_log
+    from . import vocabulary
 
     errors.init_app(app)
+    figures.init_app(app)
+    request_log.init_app(app)
+    vocabulary.init_app(app)
     app.url_map.converters["int"] = BoundedInt  # before any route is added
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f"{__name__}.{name}").bp)
+    app.before_request(_close_due_rounds)
+
+
+def _close_due_rounds() -> None:
+    """A round whose closing time has come closes on the next request of
+    anyone (the hall screen asks every few seconds), before that request
+    reads it; ``flask voting close-due`` does the same from cron."""
+    from flask import request
+
+    from ..db import get_session
+    from ..services.rounds import close_due_rounds
+
+    if request.endpoint != "static":
+        close_due_rounds(get_session())

@@ -5,6 +5,9 @@ which card goes to whom, and the tokens exist only in the downloaded sheet.
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from flask import Blueprint
 from flask import current_app
 from flask import flash
@@ -27,7 +30,7 @@ from ..db import get_session
 from ..services import cards
 from ..services import cardsheet
 from ..services import conferences
-from .security import chair_required
+from .security import secretary_required
 from .security import staff_required
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
@@ -67,9 +70,25 @@ def _issue_form(session, conference) -> IssueCardsForm:
     return form
 
 
+def is_unreachable_from_phones(public_url: str) -> bool:
+    """Whether ``public_url``'s host is one no phone can open: loopback
+    (127.0.0.0/8, ::1, localhost) or every-interface (0.0.0.0, ::)."""
+    host = (urlsplit(public_url).hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return not host  # a host name other than localhost
+    return address.is_loopback or address.is_unspecified
+
+
 def _page(session, conference, issue_form=None, revoke_form=None):
+    public_url = current_app.config["VOTING_PUBLIC_URL"]
     return render_template("cards/conference.html", conference=conference,
                            summary=cards.card_summary(session, conference),
+                           public_url=public_url,
+                           public_url_unreachable=is_unreachable_from_phones(public_url),
                            issue_form=issue_form or _issue_form(session, conference),
                            revoke_form=revoke_form or RevokeCardForm())
 
@@ -82,7 +101,7 @@ def index(conference_id: int):
 
 
 @bp.post("/conferences/<int:conference_id>/issue")
-@chair_required
+@secretary_required
 def issue(conference_id: int):
     """Issue cards; the response is their sheet, the only copy of the tokens."""
     session = get_session()
@@ -95,12 +114,13 @@ def issue(conference_id: int):
                                   public_url=current_app.config["VOTING_PUBLIC_URL"])
     response = Response(sheet.html, mimetype="text/html")
     response.headers.set("Content-Disposition", "attachment", filename=sheet.filename)
+    response.headers["Content-Security-Policy"] = sheet.csp  # its embedded stylesheet only
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.post("/conferences/<int:conference_id>/revoke")
-@chair_required
+@secretary_required
 def revoke(conference_id: int):
     session = get_session()
     conference = conferences.get_conference(session, conference_id)

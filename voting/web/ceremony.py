@@ -17,7 +17,6 @@ from flask import render_template
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms import TextAreaField
@@ -39,8 +38,7 @@ bp = Blueprint("ceremony", __name__, url_prefix="/ceremony")
 
 @bp.context_processor
 def ceremony_context() -> dict:
-    return {"has_endpoint": lambda name: name in current_app.view_functions,
-            "is_chair": current_user.is_authenticated and current_user.is_chair}
+    return {"has_endpoint": lambda name: name in current_app.view_functions}
 
 
 class TrusteesForm(FlaskForm):

@@ -1,9 +1,14 @@
 """The chair's forms, and the words the chair's pages use for the domain's
-codes (round states, templates, bases, outcomes, import and domain errors)."""
+codes (templates, bases, import and domain errors; round states and outcomes
+are in ``vocabulary``, re-exported here)."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from datetime import timedelta
+from datetime import tzinfo
+from datetime import UTC
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,19 +28,20 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import Regexp
 from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget
 
+from ..models import Role
 from ..models import RoundKind
+from ..services import conferences
 from ..services.conferences import RowError
 from ..services.errors import DomainError
 
-STATE_LABELS = {
-    "draft": _l("Draft"),
-    "open": _l("Open for voting"),
-    "closed": _l("Closed, awaiting decryption"),
-    "published": _l("Result published"),
-}
+# The words for states and outcomes live in one place; importable from here too.
+from .vocabulary import STATE_LABELS  # noqa: F401 - re-exported
+from .vocabulary import STATUS_LABELS  # noqa: F401 - re-exported
+
 TEMPLATE_LABELS = {
     "advanced": _l("Advanced unit (agree / disagree for each unit)"),
     "determined": _l("Determined-to-win unit (agree / disagree, higher threshold)"),
@@ -67,11 +73,6 @@ BASE_NOUNS = {
     "issued": _l("the ballot cards handed out"),
     "cast": _l("the ballots cast"),
     "valid": _l("the valid (non-blank) ballots for that unit"),
-}
-STATUS_LABELS = {
-    "elected": _l("Elected"),
-    "not_elected": _l("Not elected"),
-    "runoff": _l("Tie at the cut-off: run-off required"),
 }
 
 
@@ -140,6 +141,45 @@ class RuleForm(FlaskForm):
                 "max_choices": self.max_choices.data if kind == RoundKind.CHOOSE else 1}
 
 
+class ClosingTimeForm(FlaskForm):
+    """When an open round closes by itself: at a time of day, or in N minutes."""
+
+    at = StringField(_l("Close at (HH:MM)"), validators=[Optional(), Regexp(
+        r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$", message=_l("Write the time as HH:MM, e.g. 15:30."))])
+    minutes = IntegerField(_l("or close in (minutes)"),
+                           validators=[Optional(), NumberRange(1, 720)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each field, then exactly one of them (``Optional`` would end a
+        field's own chain before a check of the other)."""
+        if not super().validate(extra_validators):
+            return False
+        if (self.minutes.data is None) == (not self.at.data):
+            self.minutes.errors.append(_("Give either a time or a number of minutes."))
+            return False
+        return True
+
+    def closes_at(self, now: datetime, zone: tzinfo) -> datetime:
+        """The chosen moment as aware UTC: ``at`` is today's time in ``zone``."""
+        if self.minutes.data is not None:
+            return now + timedelta(minutes=self.minutes.data)
+        hour, minute = map(int, self.at.data.split(":"))
+        local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return local.astimezone(UTC)
+
+
+class MemberForm(FlaskForm):
+    """An account's role in this conference, or ``none`` to remove it."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role in this conference"), choices=choices({
+        "secretary": _l("Secretary"), "auditor": _l("Auditor"), "chair": _l("Chair"),
+        "none": _l("Not a member (remove)")}))
+
+    def member_role(self) -> Role | None:
+        return None if self.role.data == "none" else Role(self.role.data)
+
+
 class ToggleForm(FlaskForm):
     """A check-in switch: the new value and the list's search, to return to it."""
 
@@ -147,10 +187,75 @@ class ToggleForm(FlaskForm):
     q = HiddenField(validators=[Length(max=200)])
 
 
+#: Between a committee member's name and role: a dash with spaces around
+#: (em, en or hyphen), else the first comma.
+MEMBER_SEPARATOR = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*")
+
+
+class MinutesDetailsForm(FlaskForm):
+    """The minutes' header and the counting committee, one member a line."""
+
+    organiser = StringField(_l("Organising body (top left of the minutes)"),
+                            validators=[Length(max=conferences.ORGANISER_MAX)])
+    place = StringField(_l("Place (city of the date line)"),
+                        validators=[Length(max=conferences.PLACE_MAX)])
+    committee = TextAreaField(
+        _l("Counting committee: one member a line, “Name — Role” or “Name, Role”, "
+           "the head first"), validators=[Length(max=20_000)])
+
+    @classmethod
+    def of_conference(cls, conference) -> MinutesDetailsForm:
+        lines = [f"{m['name']} — {m['role']}" if m["role"] else m["name"]
+                 for m in conferences.committee_of(conference)]
+        return cls(formdata=None, organiser=conference.organiser, place=conference.place,
+                   committee="\n".join(lines))
+
+    def validate_committee(self, field) -> None:
+        self.members, errors = parse_committee(field.data or "")
+        field.errors.extend(errors)
+
+
+def parse_committee(text: str) -> tuple[list[dict], list[str]]:
+    """The members of the committee text, and an error for each bad line
+    (naming its line number) or for the list as a whole."""
+    members, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = MEMBER_SEPARATOR.split(line, maxsplit=1)
+        if len(parts) == 1:
+            parts = line.split(",", 1)
+        name, role = (conferences.clean(part) for part in (parts + [""])[:2])
+        error = _member_error(name, role, len(parts) == 2)
+        if error:
+            errors.append(_("Line %(line)s: %(error)s", line=number, error=error))
+        members.append({"name": name, "role": role})
+    if not errors and not 1 <= len(members) <= conferences.COMMITTEE_MAX:
+        errors.append(_("Enter 1 to %(limit)s members, the head of the committee first.",
+                        limit=conferences.COMMITTEE_MAX))
+    return members, errors
+
+
+def _member_error(name: str, role: str, has_role: bool) -> str | None:
+    if not has_role or not role:
+        return _("write the name, then “—” or a comma, then the role.")
+    if not name:
+        return _("the name is empty.")
+    if len(name) > conferences.MEMBER_NAME_MAX:
+        return _("the name is longer than %(limit)s characters.",
+                 limit=conferences.MEMBER_NAME_MAX)
+    if len(role) > conferences.MEMBER_ROLE_MAX:
+        return _("the role is longer than %(limit)s characters.",
+                 limit=conferences.MEMBER_ROLE_MAX)
+    return None
+
+
 IMPORT_MESSAGES = {
     "not_utf8": _l("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."),
     "empty_file": _l("The file has no rows below the header."),
     "bad_csv": _l("The file is not valid CSV."),
+    "unbalanced_quote": _l("A quotation mark opened here is never closed, so the rows "
+                           "below would run together: check the quotes on this row."),
     "bad_header": _l("The first row must be the header: %(expected)s."),
     "columns": _l("Expected %(expected)s columns, found %(found)s."),
     "empty_name": _l("The name is empty."),
@@ -179,8 +284,22 @@ DOMAIN_MESSAGES = {
         _l("No ballot cards cover this round yet: issue the cards first."),
     "only a draft round can be changed": _l("Only a draft round can be changed."),
     "only a closed round can be published": _l("Only a closed round can be published."),
+    "the closing time must lie in the next 12 hours":
+        _l("The closing time must lie in the next 12 hours (a time of day that has passed "
+           "is not tomorrow's)."),
+    "The round is not open for voting.": _l("The round is not open for voting."),
+    "only a published round can have a run-off":
+        _l("Only a published round can have a run-off."),
+    "this round has no tie to decide": _l("This round has no tie to decide."),
+    "this round already has its run-off": _l("This round already has its run-off."),
+    "there is no account with that username": _l("There is no account with that username."),
+    "a conference keeps at least one chair": _l("A conference keeps at least one chair."),
 }
 DOMAIN_PATTERNS = (
+    (re.compile(r"k \((\d+)\) is more than the (\d+) candidate units"),
+     _l("k (%(needed)s) is more than the %(done)s candidate units.")),
+    (re.compile(r"the quota \((\d+)\) is more than the (\d+) candidate units"),
+     _l("The quota (%(needed)s) is more than the %(done)s candidate units.")),
     (re.compile(r"rule \d+: base 'valid' needs contests with max = 1"),
      _l("The base “valid” needs k = 1: with several choices a blank cannot be told apart.")),
     (re.compile(r"(\d+) trustees must decrypt first \((\d+) so far\)"),

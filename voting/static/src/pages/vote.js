@@ -11,12 +11,15 @@
 // arrives, and re-sent byte for byte by "Retry". A challenged one is
 // dropped the moment the voter chooses to check it: only its audit (no
 // credential, no signature, no proof) is sent, and the phone encrypts
-// afresh for the voter to cast or check again.
+// afresh for the voter to cast or check again. The choices being filled in
+// are kept per round in sessionStorage (vote/drafts.js: option indices
+// only), so that a reload or a language switch returns to them.
 
 import { encryptForChallenge } from '../audit.js';
 import { ballotTracker, deriveCredential, shortTracker } from '../ballot.js';
 import { BallotForm } from '../vote/ballot_form.js';
 import { Api, pending } from '../vote/client.js';
+import { Drafts } from '../vote/drafts.js';
 import { cloneTemplate, loadText } from '../vote/text.js';
 import { decodeToken, encodeToken } from '../vote/token.js';
 
@@ -27,6 +30,10 @@ const api = new Api({
   audit: app.dataset.urlAudit,
 });
 const $ = (id) => document.getElementById(id);
+const drafts = new Drafts();
+drafts.start(performance.getEntriesByType?.('navigation')?.[0]?.type);
+/** The round whose ballot was on screen before a reload: shown again once. */
+let resumeRound = drafts.current();
 
 /**
  * The card, the round being voted and its form; `encryption` is the
@@ -54,6 +61,9 @@ function fillRound(round) {
   for (const el of app.querySelectorAll('[data-fill="conference"]')) el.textContent = round.conference;
 }
 
+/** A language link continues this page: the choices being filled in stay. */
+for (const link of document.querySelectorAll('.lang a')) link.addEventListener('click', () => drafts.carry());
+
 /** Keep the card in the address when switching language (fragments are not sent). */
 function keepHashOnLanguageLinks() {
   for (const link of document.querySelectorAll('.lang a')) {
@@ -69,6 +79,7 @@ function tokenFromHash() {
 // --- the card -------------------------------------------------------------
 
 function openCard(text, { fromForm = false } = {}) {
+  const previous = state.token && encodeToken(state.token);
   try {
     state.token = decodeToken(text);
   } catch {
@@ -79,6 +90,7 @@ function openCard(text, { fromForm = false } = {}) {
     return;
   }
   say($('code-error'), '');
+  if (fromForm || (previous && previous !== encodeToken(state.token))) drafts.clear(); // another card
   if (fromForm) window.history.replaceState(null, '', `#${encodeToken(state.token)}`);
   keepHashOnLanguageLinks();
   loadRounds();
@@ -91,6 +103,7 @@ $('code-form').addEventListener('submit', (event) => {
 
 $('other-card').addEventListener('click', () => {
   state.token = null;
+  drafts.clear();
   window.history.replaceState(null, '', window.location.pathname);
   keepHashOnLanguageLinks();
   $('code-input').value = '';
@@ -122,6 +135,9 @@ async function loadRounds() {
   }
   say($('rounds-message'), '');
   $('round-list').replaceChildren(...mine.map(renderRound));
+  const resume = mine.find((entry) => entry.votable && entry.round.round === resumeRound);
+  resumeRound = null;
+  if (resume) startBallot(resume);
 }
 
 function renderRound(entry) {
@@ -140,6 +156,7 @@ function renderRound(entry) {
     waiting = null;
   }
   let text = 'status_not_voted';
+  if (status.receipt || status.revoked || status.state !== 'open') drafts.drop(round.round);
   if (status.receipt) {
     text = 'status_voted';
     say(item.querySelector('.round-tracker'), status.receipt.short_tracker);
@@ -153,6 +170,7 @@ function renderRound(entry) {
     button('.round-retry', () => send(entry, waiting));
     button('.round-discard', () => { pending.drop(round.round, credential); loadRounds(); });
   } else {
+    entry.votable = true;
     button('.round-vote', () => startBallot(entry));
   }
   item.querySelector('.round-status').textContent = t(text);
@@ -165,15 +183,21 @@ $('refresh').addEventListener('click', () => loadRounds());
 // --- filling in, reviewing and casting --------------------------------------
 
 function startBallot(entry) {
+  const roundId = entry.round.round;
+  const { manifest } = entry.round.election;
   state.current = entry;
   fillRound(entry.round);
-  state.form = new BallotForm($('contest-list'), entry.round.election.manifest, t);
+  drafts.enter(roundId);
+  state.form = new BallotForm($('contest-list'), manifest, t, {
+    choices: drafts.get(roundId, manifest.contests),
+    onChange: (choices) => drafts.put(roundId, choices),
+  });
   say($('ballot-help'), state.form.help());
   say($('ballot-error'), '');
   show('screen-ballot');
 }
 
-$('ballot-back').addEventListener('click', () => loadRounds());
+$('ballot-back').addEventListener('click', () => { drafts.leave(); loadRounds(); });
 
 $('to-review').addEventListener('click', () => {
   const problem = state.form.problem();
@@ -316,6 +340,7 @@ async function send(entry, body) {
   }
   if (res.ok && res.body?.receipt?.tracker === ballotTracker(JSON.parse(body))) {
     pending.drop(round.round, credential);
+    drafts.drop(round.round);
     showReceipt(round, res.body, true);
     return;
   }

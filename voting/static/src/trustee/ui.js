@@ -36,7 +36,10 @@ export function nextFrame() {
  * the server's own words when it sent JSON, else one chosen by status.
  */
 export function failure(response) {
-  if (response.status === 403) return message('forbidden');
+  // No trustee session any more (e.g. the server restarted): web/errors.py
+  // answers 403 trustee_session_ended; reopening the invitation link helps.
+  const code = response.body && response.body.error && response.body.error.code;
+  if (response.status === 403 || code === 'trustee_session_ended') return message('forbidden');
   if (response.status === 429) return message('too_many');
   const detail = response.body && response.body.error && response.body.error.message;
   return detail ? `${message('refused')} (${detail})` : `${message('refused')} (${response.status})`;

@@ -495,7 +495,7 @@ export function checkScan(scan, { serverKey = null, clientHash = null } = {}) {
   }
   const ok = Object.values(checks).every((f) => f.length === 0);
   const report = { checks, ballots: scan.ballots.length, counts: null, contests: [], key: null,
-    ballotClient: null, ok };
+    ballotClient: null, outcomes: null, ruleBases: [], ok };
   if (!checks[6].length) {
     const e = scan.election;
     report.key = [e.ceremony, e.dealings.length, e.threshold, e.trustees.length];
@@ -504,6 +504,10 @@ export function checkScan(scan, { serverKey = null, clientHash = null } = {}) {
   if (!checks[17].length) {
     report.counts = scan.first('result')[2].counts;
     report.contests = scan.election.manifest.contests.map((c) => [c.id, c.options]);
+    if (!checks[18].length) { // outcomes of verified counts only
+      report.outcomes = scan.first('result')[2].outcomes;
+      report.ruleBases = scan.election.manifest.rules.map((r) => r.base);
+    }
   }
   return report;
 }
@@ -543,6 +547,20 @@ export function countLines(report) {
   if (!report.counts) return [];
   return report.contests.map(([cid, options], i) => `  ${cid}: `
     + options.map((o, j) => `${o} ${report.counts[i][j]}`).join(', '));
+}
+
+/**
+ * The verified outcomes, one candidate a line, as voting-verify prints them:
+ * `rule r, candidate: count of base <base>, status` (empty unless checks 17
+ * and 18 passed). A candidate is its contest or `contest/option`.
+ */
+export function outcomeLines(report) {
+  if (!report.outcomes) return [];
+  return report.outcomes.flatMap((rule, r) => rule.map((o) => {
+    const [cid, options] = report.contests[o.contest];
+    const who = o.option === null ? cid : `${cid}/${options[o.option]}`;
+    return `  rule ${r + 1}, ${who}: ${o.count} of ${o.base} ${report.ruleBases[r]}, ${o.status}`;
+  }));
 }
 
 export { parseElection };

@@ -5,7 +5,7 @@
 //                               [--server-key HEX] [--client-hash SHA256]
 //
 // Prints the 19 checks as `[ n] PASS|FAIL  title` with failure details and
-// the verified counts, like voting-verify; --json prints one report a line
+// the verified counts and outcomes, like voting-verify; --json prints one report a line
 // instead. Ballots are checked in N worker threads (default 2; 1 = this
 // thread). --server-key names the key the records must be signed by (its
 // fingerprint, §13: 64 hex digits, spaces allowed); check 3 fails on another.
@@ -15,7 +15,9 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { countLines, keyLine, reportLines, verifyRecord } from './checks.js';
+import {
+  countLines, keyLine, outcomeLines, reportLines, verifyRecord,
+} from './checks.js';
 import { WorkerChecker } from './node-pool.js';
 import { LocalChecker } from './scan.js';
 import { readRecordZip } from './zip.js';
@@ -66,6 +68,7 @@ async function main(argv) {
     if (keyLine(report)) out.push(keyLine(report));
     if (report.ballotClient) out.push(`Ballot client: sha256 ${report.ballotClient}`);
     if (report.counts) out.push('Counts verified (check 17):', ...countLines(report));
+    if (report.outcomes?.length) out.push('Outcomes verified (check 18):', ...outcomeLines(report));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out.push(`${report.ok ? 'VALID: every check passed' : 'INVALID: see the failed checks'} `
       + `(${report.ballots} ballots, ${seconds} s)`);

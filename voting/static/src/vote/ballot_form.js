@@ -19,13 +19,16 @@ export class BallotForm {
    * @param {HTMLElement} list  the <ol> the contests go in
    * @param {object} manifest   the election object's manifest
    * @param {(key: string, vars?: object) => string} t  the page's texts
+   * @param {{choices?: number[][]|null, onChange?: (choices: number[][]) => void}} options
+   *   choices to start from (e.g. kept over a reload), and a callback after each change
    */
-  constructor(list, manifest, t) {
+  constructor(list, manifest, t, { choices = null, onChange = () => {} } = {}) {
     this.list = list;
     this.contests = manifest.contests;
     this.roundTitle = manifest.title;
     this.t = t;
-    this.selected = this.contests.map(() => new Set());
+    this.onChange = onChange;
+    this.selected = this.contests.map((c, i) => new Set(choices?.[i] ?? []));
     list.replaceChildren(...this.contests.map((c, i) => this.renderContest(c, i)));
   }
 
@@ -44,17 +47,25 @@ export class BallotForm {
     item.querySelector('.contest-title').textContent = contest.title;
     item.querySelector('.toggle-group').setAttribute('aria-label', contest.title);
     const buttons = [...item.querySelectorAll('.toggle')];
+    const chosen = this.selected[i];
+    const update = () => {
+      buttons.forEach((b) => {
+        const k = contest.options.findIndex((o) => o.id === b.dataset.option);
+        b.setAttribute('aria-pressed', String(chosen.has(k)));
+      });
+      item.classList.toggle('answered', chosen.size > 0);
+    };
     buttons.forEach((button) => {
       const j = contest.options.findIndex((o) => o.id === button.dataset.option);
       button.addEventListener('click', () => {
-        const chosen = this.selected[i];
         const wasOn = chosen.has(j);
         chosen.clear();
         if (!wasOn) chosen.add(j);
-        buttons.forEach((b, k) => b.setAttribute('aria-pressed', String(chosen.has(k))));
-        item.classList.toggle('answered', chosen.size > 0);
+        update();
+        this.onChange(this.choices());
       });
     });
+    update();
     return item;
   }
 
@@ -68,9 +79,11 @@ export class BallotForm {
       const row = cloneTemplate('tpl-check');
       row.querySelector('.option-title').textContent = option.title;
       const box = row.querySelector('input');
+      box.checked = this.selected[i].has(j);
       box.addEventListener('change', () => {
         if (box.checked) this.selected[i].add(j); else this.selected[i].delete(j);
         update();
+        this.onChange(this.choices());
       });
       item.querySelector('.check-list').append(row);
       return box;
