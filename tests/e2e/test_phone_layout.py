@@ -18,6 +18,7 @@ from voting.services import casting
 from voting.services import conferences
 from voting.services import rounds
 from voting.services.elections import election_of
+from voting.services.sample import create_sample_conference
 
 from ..factories import check_in
 from ..factories import complete_key_ceremony
@@ -48,7 +49,7 @@ def sample(live_server):
     app, base = live_server
     with app.app_context():
         s = new_session(app)
-        conference = conferences.create_sample_conference(s)
+        conference = create_sample_conference(s)
         s.commit()
         private = complete_key_ceremony(s, conference)
         rnd = conferences.conference_rounds(s, conference)[0]

@@ -31,10 +31,12 @@ from voting.services import casting
 from voting.services import ceremony
 from voting.services import checkin
 from voting.services import conferences
+from voting.services import minutes_header
 from voting.services import offline
 from voting.services import round_templates
 from voting.services import rounds
 from voting.services import runoffs
+from voting.services import sample
 from voting.services import tallying
 from voting.services.audit_trail import Actor
 from voting.services.elections import election_of
@@ -127,11 +129,11 @@ def test_conferences_imports_minutes_and_templates(session, trail):
     conferences.import_delegates(session, conference, "name,organisation\nAn,X\n")
     trail.one("import.delegates", f"conference {conference.id}", count=1)
     refused(trail, conferences.import_delegates, session, conference, "name\nAn\nAn\n")
-    conferences.set_minutes_details(session, conference, organiser="Công an tỉnh",
+    minutes_header.set_minutes_details(session, conference, organiser="Công an tỉnh",
                                     place="Vĩnh Phúc", committee=[{"name": "B", "role": ""}])
     assert trail.one("conference.minutes", f"conference {conference.id}") == {
         "organiser": "Công an tỉnh", "place": "Vĩnh Phúc", "committee": 1}
-    refused(trail, conferences.set_minutes_details, session, conference, organiser="",
+    refused(trail, minutes_header.set_minutes_details, session, conference, organiser="",
             place="", committee=[])
     rnd = rounds.create_round(session, conference, "advanced", "Vòng 1")
     trail.one("round.create", f"round {rnd.id}", template="advanced", title="Vòng 1", units=2)
@@ -143,9 +145,9 @@ def test_conferences_imports_minutes_and_templates(session, trail):
 
 
 def test_the_sample_conference_is_one_action_one_row(session, trail):
-    conference = conferences.create_sample_conference(session)
+    conference = sample.create_sample_conference(session)
     assert trail.one("conference.create", f"conference {conference.id}") == {
-        "name": conferences.SAMPLE_NAME, "sample": True, "rounds": 3}
+        "name": sample.SAMPLE_NAME, "sample": True, "rounds": 3}
     assert len(conferences.conference_rounds(session, conference)) == 3
 
 

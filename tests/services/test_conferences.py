@@ -12,6 +12,7 @@ from voting.models import RoundKind
 from voting.models import RoundState
 from voting.services import conferences
 from voting.services import rounds
+from voting.services import sample
 from voting.services.conferences import ImportFailed
 from voting.services.errors import Invalid
 
@@ -169,7 +170,7 @@ def test_delegates_semicolon_file_with_a_duplicate_is_refused(session):
 
 
 def test_the_sample_conference(session):
-    conference = conferences.create_sample_conference(session)
+    conference = sample.create_sample_conference(session)
     assert conference.name == "Hội nghị tổng kết Cụm thi đua khối Cảnh sát năm 2018"
     assert 6 <= len(conference.units) <= 10
     assert "Phòng Cảnh sát phòng chống tội phạm về môi trường" in [u.name for u in

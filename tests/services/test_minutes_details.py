@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from voting.models import Conference
-from voting.services import conferences
+from voting.services import minutes_header
 from voting.services.errors import Invalid
 
 from ..factories import make_conference
@@ -27,7 +27,7 @@ def stored(session, conference_id: int) -> tuple:
 def test_details_are_cleaned_and_stored_in_order(session):
     conference = make_conference(session)
     decomposed = unicodedata.normalize("NFD", "Trần Thị Thu Hà")
-    conferences.set_minutes_details(
+    minutes_header.set_minutes_details(
         session, conference, organiser="  Công an\ttỉnh  Vĩnh Phúc ", place=" Vĩnh Phúc ",
         committee=[HEAD, {"name": decomposed, "role": " Ủy viên \n"},
                    {"name": "Lê Minh Tuấn", "role": ""}])
@@ -36,16 +36,16 @@ def test_details_are_cleaned_and_stored_in_order(session):
     members = [HEAD, {"name": "Trần Thị Thu Hà", "role": "Ủy viên"},
                {"name": "Lê Minh Tuấn", "role": ""}]
     assert json.loads(committee) == members
-    assert conferences.committee_of(session.get(Conference, conference.id)) == members
+    assert minutes_header.committee_of(session.get(Conference, conference.id)) == members
 
 
 def test_a_new_conference_has_no_committee(session):
-    assert conferences.committee_of(make_conference(session)) == []
+    assert minutes_header.committee_of(make_conference(session)) == []
 
 
 def test_the_limits_are_those_of_the_columns(session):
     conference = make_conference(session)
-    conferences.set_minutes_details(session, conference, organiser="x" * 300, place="y" * 100,
+    minutes_header.set_minutes_details(session, conference, organiser="x" * 300, place="y" * 100,
                                     committee=[{"name": "n" * 200, "role": "r" * 100}] * 15)
     organiser, place, committee = stored(session, conference.id)
     assert (len(organiser), len(place), len(json.loads(committee))) == (300, 100, 15)
@@ -69,12 +69,12 @@ def test_the_limits_are_those_of_the_columns(session):
 ])
 def test_bad_details_change_nothing(session, changes, message):
     conference = make_conference(session)
-    conferences.set_minutes_details(session, conference, organiser="Cũ", place="Cũ",
+    minutes_header.set_minutes_details(session, conference, organiser="Cũ", place="Cũ",
                                     committee=[{"name": "Cũ", "role": "Cũ"}])
     before = stored(session, conference.id)
     details = {"organiser": "Mới", "place": "Mới", "committee": [HEAD], **changes}
     with pytest.raises(Invalid) as raised:
-        conferences.set_minutes_details(session, session.get(Conference, conference.id),
+        minutes_header.set_minutes_details(session, session.get(Conference, conference.id),
                                         **details)
     assert raised.value.message == message
     assert stored(session, conference.id) == before

@@ -20,6 +20,7 @@ from voting.models import User
 from voting.services import audit_trail
 from voting.services import checkin
 from voting.services import conferences
+from voting.services import minutes_header
 
 from ..conftest import PASSWORD
 
@@ -132,7 +133,7 @@ def test_the_csv_neutralises_formulas(client, world, app):
     with app.app_context():  # a unit named like a formula; and an actor so named
         s = new_session(app)
         audit_trail.act_as(s, audit_trail.Actor("user", None, "=cmd|' /C calc'!A0", "chair"))
-        conferences.set_minutes_details(s, s.get(type(a), a.id), organiser="+1", place="",
+        minutes_header.set_minutes_details(s, s.get(type(a), a.id), organiser="+1", place="",
                                         committee=[{"name": "@SUM(1)", "role": ""}])
         s.close()
     log_in(client, "chu.toa")

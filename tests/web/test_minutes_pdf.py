@@ -17,7 +17,7 @@ from voting.models import Role
 from voting.models import Round
 from voting.models import RoundKind
 from voting.services import ceremony
-from voting.services import conferences
+from voting.services import minutes_header
 from voting.services import rounds
 from voting.services import runoffs
 from voting.services.server_key import round_server_key
@@ -68,7 +68,7 @@ def per_unit(app, session):
     unit 3: 1 disagree, 1 blank."""
     conference = make_conference(session, units=3, delegates=6)
     private = complete_key_ceremony(session, conference)
-    conferences.set_minutes_details(session, conference, organiser="Công an tỉnh Vĩnh Phúc",
+    minutes_header.set_minutes_details(session, conference, organiser="Công an tỉnh Vĩnh Phúc",
                                     place="Vĩnh Phúc", committee=COMMITTEE)
     check_in(session, conference, present=4, cards=3)
     rnd = rounds.create_round(session, conference, "advanced", "Bình xét “Đơn vị tiên tiến”")
@@ -274,7 +274,7 @@ def details_url(conference) -> str:
 def details(session, conference_id: int) -> tuple:
     fresh(session)
     conference = session.get(Conference, conference_id)
-    return conference.organiser, conference.place, conferences.committee_of(conference)
+    return conference.organiser, conference.place, minutes_header.committee_of(conference)
 
 
 def test_the_chair_enters_the_details(chair_client, session):
@@ -303,7 +303,7 @@ def test_the_chair_enters_the_details(chair_client, session):
 def test_a_bad_committee_is_refused_and_nothing_changes(chair_client, session, committee,
                                                         message):
     conference = make_conference(session)
-    conferences.set_minutes_details(session, conference, organiser="Cũ", place="Cũ",
+    minutes_header.set_minutes_details(session, conference, organiser="Cũ", place="Cũ",
                                     committee=[{"name": "Cũ", "role": "Trưởng ban"}])
     before = details(session, conference.id)
     response = post(chair_client, details_url(conference),
@@ -346,7 +346,7 @@ def test_a_trustee_cannot_post_the_details(app, session):
 
 def test_an_auditor_sees_the_details_but_no_form(auditor, session):
     conference = make_conference(session)
-    conferences.set_minutes_details(session, conference, organiser="Công an tỉnh",
+    minutes_header.set_minutes_details(session, conference, organiser="Công an tỉnh",
                                     place="Vĩnh Phúc", committee=COMMITTEE)
     page = auditor.get(f"/chair/conferences/{conference.id}?lang=en").get_data(as_text=True)
     section = page.split('<section class="card" id="minutes">')[1].split("</section>")[0]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
@@ -28,7 +27,6 @@ from ..models import User
 from . import audit_trail
 from . import memberships
 from . import results
-from . import rounds
 from . import runoffs
 from .errors import Invalid
 from .errors import NotFound
@@ -86,13 +84,15 @@ def create_conference(session: Session, name: str, owner: User | None = None) ->
     if not name or len(name) > NAME_MAX:
         raise Invalid(f"a conference name is 1 to {NAME_MAX} characters")
     conference = Conference(name=name, trustee_count=3, threshold=2)
-    _add_created(session, conference, owner)
+    add_created(session, conference, owner)
     session.commit()
     return conference
 
 
-def _add_created(session: Session, conference: Conference, owner: User | None,
-                 **detail) -> None:
+def add_created(session: Session, conference: Conference, owner: User | None,
+                **detail) -> None:
+    """Add a new conference (no commit: part of its creation's transaction),
+    its owner's membership and its audit row."""
     session.add(conference)
     session.flush()
     if owner is not None:
@@ -300,117 +300,6 @@ def _duplicates(rows, key, existing: set) -> list[RowError]:
         else:
             seen[k] = row
     return errors
-
-
-# -- Minutes details --------------------------------------------------------------
-
-#: Column limits of the minutes' header, as in the model, and of the
-#: counting committee (Ban kiểm phiếu).
-ORGANISER_MAX, PLACE_MAX = 300, 100
-COMMITTEE_MAX, MEMBER_NAME_MAX, MEMBER_ROLE_MAX = 15, 200, 100
-
-
-def set_minutes_details(session: Session, conference: Conference, *, organiser: str,
-                        place: str, committee: list[dict]) -> None:
-    """Set what the minutes print besides the result: the organising body,
-    the place of the date line, and the counting committee (``name`` and
-    ``role`` of each member, the head first). All or nothing.
-
-    :raises Invalid: an over-long field, or a committee that is not 1 to 15
-        members each with a name.
-    """
-    organiser, place = clean(organiser or ""), clean(place or "")
-    if len(organiser) > ORGANISER_MAX:
-        raise Invalid(f"the organiser is at most {ORGANISER_MAX} characters")
-    if len(place) > PLACE_MAX:
-        raise Invalid(f"the place is at most {PLACE_MAX} characters")
-    if not isinstance(committee, list | tuple):
-        raise Invalid("the counting committee is a list of members")
-    members = [_committee_member(number, member)
-               for number, member in enumerate(committee, start=1)]
-    if not 1 <= len(members) <= COMMITTEE_MAX:
-        raise Invalid(f"the counting committee has 1 to {COMMITTEE_MAX} members")
-    conference.organiser, conference.place = organiser, place
-    conference.committee_json = json.dumps(members, ensure_ascii=False)
-    audit_trail.record(session, "conference.minutes", conference_id=conference.id,
-                       target=f"conference {conference.id}",
-                       detail={"organiser": organiser, "place": place, "committee": len(members)})
-    session.commit()
-
-
-def _committee_member(number: int, member: dict) -> dict:
-    """One member, cleaned. :raises Invalid: naming the member's number."""
-    if not isinstance(member, dict) or not all(
-            isinstance(member.get(key, ""), str) for key in ("name", "role")):
-        raise Invalid(f"committee member {number}: a name and a role, as text")
-    name, role = clean(member.get("name", "")), clean(member.get("role", ""))
-    if not name or len(name) > MEMBER_NAME_MAX:
-        raise Invalid(f"committee member {number}: the name is 1 to {MEMBER_NAME_MAX} "
-                      "characters")
-    if len(role) > MEMBER_ROLE_MAX:
-        raise Invalid(f"committee member {number}: the role is at most {MEMBER_ROLE_MAX} "
-                      "characters")
-    return {"name": name, "role": role}
-
-
-def committee_of(conference: Conference) -> list[dict]:
-    """The counting committee as entered, the head first: ``name``, ``role``."""
-    members = json.loads(conference.committee_json or "[]")
-    return [{"name": m["name"], "role": m.get("role", "")} for m in members]
-
-
-# -- Sample conference ----------------------------------------------------------
-
-#: Drawn from the seed news item: a provincial police department's 2018
-#: year-end conference of its police (Cảnh sát) emulation cluster.
-SAMPLE_NAME = "Hội nghị tổng kết Cụm thi đua khối Cảnh sát năm 2018"
-SAMPLE_UNITS = (
-    ("Phòng Cảnh sát hình sự", "Cụm trưởng"),
-    ("Phòng Cảnh sát kinh tế", ""),
-    ("Phòng Cảnh sát điều tra tội phạm về ma túy", ""),
-    ("Phòng Cảnh sát phòng chống tội phạm về môi trường", ""),
-    ("Phòng Cảnh sát giao thông", "Cụm phó"),
-    ("Phòng Cảnh sát quản lý hành chính về trật tự xã hội", ""),
-    ("Phòng Cảnh sát phòng cháy, chữa cháy và cứu nạn, cứu hộ", ""),
-    ("Phòng Cảnh sát cơ động", ""),
-)
-#: Three delegates per unit (in unit order), then the director's representative.
-SAMPLE_DELEGATES = (
-    "Nguyễn Văn Hùng", "Trần Minh Tuấn", "Lê Thị Hồng Nhung",
-    "Phạm Quốc Khánh", "Hoàng Văn Thắng", "Đỗ Thị Thu Hà",
-    "Vũ Đức Long", "Bùi Thanh Sơn", "Ngô Thị Lan Anh",
-    "Đặng Văn Quyết", "Dương Minh Đức", "Phan Thị Mai",
-    "Trịnh Xuân Trường", "Lưu Văn Bình", "Nguyễn Thị Thanh Hương",
-    "Lê Văn Dũng", "Hà Quang Huy", "Tạ Thị Ngọc Ánh",
-    "Đinh Công Thành", "Cao Văn Hải", "Mai Thị Phương",
-    "Kiều Văn Nam", "Lý Minh Hoàng", "Vương Đình Tú",
-)
-SAMPLE_GUEST = ("Nguyễn Quang Vinh", "Ban Giám đốc Công an tỉnh")
-#: (template, title, candidate unit positions or None for all)
-SAMPLE_ROUNDS = (
-    ("advanced", "Bình xét danh hiệu “Đơn vị tiên tiến” năm 2018", None),
-    ("determined", "Bình xét danh hiệu “Đơn vị quyết thắng” năm 2018", (1, 2, 4, 5, 7)),
-    ("flag", "Suy tôn đơn vị đề nghị Bộ Công an tặng Cờ thi đua năm 2018", (1, 2, 4, 5, 7)),
-)
-
-
-def create_sample_conference(session: Session, owner: User | None = None) -> Conference:
-    """A ready-to-try conference: 8 units, 25 delegates, three draft rounds;
-    ``owner`` becomes its chair. One transaction, one audit row."""
-    conference = Conference(name=SAMPLE_NAME, trustee_count=3, threshold=2)
-    for position, (name, note) in enumerate(SAMPLE_UNITS, start=1):
-        conference.units.append(Unit(position=position, name=name, note=note))
-    people = [(name, SAMPLE_UNITS[i // 3][0]) for i, name in enumerate(SAMPLE_DELEGATES)]
-    for position, (name, organisation) in enumerate([*people, SAMPLE_GUEST], start=1):
-        conference.delegates.append(Delegate(position=position, name=name,
-                                             organisation=organisation))
-    _add_created(session, conference, owner, sample=True, rounds=len(SAMPLE_ROUNDS))
-    for template, title, positions in SAMPLE_ROUNDS:
-        unit_ids = None if positions is None else [conference.units[p - 1].id
-                                                   for p in positions]
-        rounds.add_round(session, conference, template, title, unit_ids)
-    session.commit()
-    return conference
 
 
 def preselected_units(session: Session, conference: Conference,

@@ -24,6 +24,8 @@ from ..db import get_session
 from ..services import checkin
 from ..services import conferences
 from ..services import memberships
+from ..services import minutes_header
+from ..services import sample
 from ..services.errors import DomainError
 from . import chair_forms as labels
 from .chair_forms import ConferenceForm
@@ -80,7 +82,7 @@ def create_conference():
 @bp.post("/conferences/sample")
 @chair_required
 def create_sample():
-    conference = conferences.create_sample_conference(get_session(), current_user)
+    conference = sample.create_sample_conference(get_session(), current_user)
     flash(_("The sample conference was created. Next: the key ceremony, then the cards."),
           "success")
     return redirect(url_for(".conference", conference_id=conference.id))
@@ -98,7 +100,7 @@ def _conference_page(conference_id: int, form: MinutesDetailsForm | None, status
     return render_template("chair/conference.html", conference=conf,
                            counts=checkin.counts(session, conf),
                            rounds=conferences.conference_rounds(session, conf),
-                           committee=conferences.committee_of(conf),
+                           committee=minutes_header.committee_of(conf),
                            minutes_form=form or MinutesDetailsForm.of_conference(conf),
                            members=memberships.members(session, conf),
                            member_form=MemberForm(formdata=None)), status
@@ -125,7 +127,7 @@ def minutes_details(conference_id: int):
     if not form.validate_on_submit():
         return _conference_page(conference_id, form, 400)
     session = get_session()
-    if attempt(conferences.set_minutes_details, session,
+    if attempt(minutes_header.set_minutes_details, session,
                 conferences.get_conference(session, conference_id),
                 organiser=form.organiser.data, place=form.place.data, committee=form.members):
         flash(_("The details of the minutes were saved."), "success")

@@ -15,6 +15,7 @@ from ..db import get_session
 from ..services import audit_trail
 from ..services import client_bundle
 from ..services import conferences
+from ..services import minutes_header
 from ..services import rounds
 from ..services import runoffs
 from ..services.errors import Invalid
@@ -63,7 +64,7 @@ def _minutes_of(session, rnd, result) -> Minutes:
     return Minutes(
         organiser=conf.organiser, conference=conf.name, place=conf.place,
         round_title=rnd.title, opened_at=rnd.opened_at, closed_at=rnd.closed_at,
-        published_at=rnd.published_at, committee=conferences.committee_of(conf),
+        published_at=rnd.published_at, committee=minutes_header.committee_of(conf),
         result=result, trustees=[t.name for t in conf.trustees if t.index in result.trustees],
         fingerprint=rnd.fingerprint, head=rnd.head, event_count=rnd.event_count,
         server_key=round_server_key(rnd), ballot_client=client_bundle.round_client_hash(rnd),

@@ -35,6 +35,7 @@ from wtforms.widgets import ListWidget
 from ..models import Role
 from ..models import RoundKind
 from ..services import conferences
+from ..services import minutes_header
 from ..services.conferences import RowError
 from ..services.errors import DomainError
 
@@ -196,9 +197,9 @@ class MinutesDetailsForm(FlaskForm):
     """The minutes' header and the counting committee, one member a line."""
 
     organiser = StringField(_l("Organising body (top left of the minutes)"),
-                            validators=[Length(max=conferences.ORGANISER_MAX)])
+                            validators=[Length(max=minutes_header.ORGANISER_MAX)])
     place = StringField(_l("Place (city of the date line)"),
-                        validators=[Length(max=conferences.PLACE_MAX)])
+                        validators=[Length(max=minutes_header.PLACE_MAX)])
     committee = TextAreaField(
         _l("Counting committee: one member a line, “Name — Role” or “Name, Role”, "
            "the head first"), validators=[Length(max=20_000)])
@@ -206,7 +207,7 @@ class MinutesDetailsForm(FlaskForm):
     @classmethod
     def of_conference(cls, conference) -> MinutesDetailsForm:
         lines = [f"{m['name']} — {m['role']}" if m["role"] else m["name"]
-                 for m in conferences.committee_of(conference)]
+                 for m in minutes_header.committee_of(conference)]
         return cls(formdata=None, organiser=conference.organiser, place=conference.place,
                    committee="\n".join(lines))
 
@@ -230,9 +231,9 @@ def parse_committee(text: str) -> tuple[list[dict], list[str]]:
         if error:
             errors.append(_("Line %(line)s: %(error)s", line=number, error=error))
         members.append({"name": name, "role": role})
-    if not errors and not 1 <= len(members) <= conferences.COMMITTEE_MAX:
+    if not errors and not 1 <= len(members) <= minutes_header.COMMITTEE_MAX:
         errors.append(_("Enter 1 to %(limit)s members, the head of the committee first.",
-                        limit=conferences.COMMITTEE_MAX))
+                        limit=minutes_header.COMMITTEE_MAX))
     return members, errors
 
 
@@ -241,12 +242,12 @@ def _member_error(name: str, role: str, has_role: bool) -> str | None:
         return _("write the name, then “—” or a comma, then the role.")
     if not name:
         return _("the name is empty.")
-    if len(name) > conferences.MEMBER_NAME_MAX:
+    if len(name) > minutes_header.MEMBER_NAME_MAX:
         return _("the name is longer than %(limit)s characters.",
-                 limit=conferences.MEMBER_NAME_MAX)
-    if len(role) > conferences.MEMBER_ROLE_MAX:
+                 limit=minutes_header.MEMBER_NAME_MAX)
+    if len(role) > minutes_header.MEMBER_ROLE_MAX:
         return _("the role is longer than %(limit)s characters.",
-                 limit=conferences.MEMBER_ROLE_MAX)
+                 limit=minutes_header.MEMBER_ROLE_MAX)
     return None
 
 
