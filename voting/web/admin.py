@@ -40,11 +40,11 @@ ROLE_CHOICES = [SelectChoice(role.value, vocabulary.ROLE_LABELS[role.value]) for
 class AccountForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=120)])
     display_name = StringField(_l("Full name"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Account role"), choices=ROLE_CHOICES)
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Account role"), choices=ROLE_CHOICES)
 
 
 def _page(form: AccountForm | None = None, shown: tuple[str, str] | None = None,
