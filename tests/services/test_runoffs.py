@@ -12,9 +12,11 @@ from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.ballot import public_credential
 from voting.models import Credential
+from voting.models import Delegate
 from voting.models import Round
 from voting.models import RoundKind
 from voting.models import RoundState
+from voting.models import Unit
 from voting.services import cards
 from voting.services import casting
 from voting.services import conferences
@@ -180,3 +182,61 @@ def test_without_a_reserve_the_run_off_is_a_new_round_that_needs_cards(session, 
     assert not on_cards and not runoff.is_reserve and runoff.runoff_of_id == rnd.id
     assert session.scalar(select(func.count()).select_from(Credential)
                           .where(Credential.round_id == runoff.id)) == 0
+
+
+def test_a_new_conference_has_its_reserves_before_any_card(session, app):
+    """So that cards made offline can cover them: their ids are known (and
+    listed on the cards page) before a single card exists."""
+    conference = conferences.create_conference(session, "Hội nghị")
+    reserves = runoffs.free_reserves(session, conference.id)
+    assert len(reserves) == runoffs.RESERVE_ROUNDS
+    assert conferences.conference_rounds(session, conference) == []
+    assert [r.id for r, _n in cards.card_summary(session, conference).reserves] \
+        == [r.id for r in reserves]
+    issue(session, conference, [rounds.create_round(session, conference, "advanced",
+                                                    "Vòng 1", []).id], 1)
+    assert runoffs.free_reserves(session, conference.id) == reserves  # none more
+
+
+def test_cards_made_offline_with_the_reserve_ids_vote_in_the_run_off(session, app):
+    from voting.services import cardfile
+
+    conference = conferences.create_conference(session, "Hội nghị")
+    for i, name in enumerate(("Đội A", "Đội B", "Đội C"), start=1):
+        conference.units.append(Unit(position=i, name=name))
+    for i in range(1, 5):
+        conference.delegates.append(Delegate(position=i, name=f"Đại biểu {i}"))
+    session.commit()
+    check_in(session, conference)
+    private = complete_key_ceremony(session, conference)
+    rnd = choose_round(session, conference, quota=1)
+    reserves = runoffs.free_reserves(session, conference.id)
+    # The second reserve only, as an operator might list it: the run-off
+    # must take the reserve the cards cover, not merely the oldest.
+    issued, document = cardfile.offline_cards([rnd.public_id, reserves[1].public_id],
+                                              count=4, spares=0)
+    cardfile.import_credentials(session, conference, document)
+    tokens = [cards.decode_token(c.token_text) for c in issued]
+    rounds.open_round(session, rnd, app.config["VOTING_KEYS_DIR"])
+    for token, choice in zip(tokens, [[[0]], [[1]], [[0]], [[1]]], strict=True):
+        vote(session, rnd, token, choice)
+    rounds.close_round(session, rnd)
+    decrypt_and_publish(session, conference, rnd, private)
+    fresh(session)
+    runoff, on_cards = runoffs.create_runoff(session, session.get(Round, rnd.id), "Bầu lại")
+    assert on_cards and runoff.id == reserves[1].id
+    rounds.open_round(session, runoff, app.config["VOTING_KEYS_DIR"])
+    for token in tokens:
+        vote(session, runoff, token, [[0]])
+    assert len(election_of(runoff).credentials) == 4
+
+
+def test_a_reserve_no_card_covers_is_never_taken(session, tied):
+    conference, rnd, _tokens, _private = tied
+    for reserve in runoffs.free_reserves(session, conference.id):
+        session.execute(Credential.__table__.delete().where(
+            Credential.round_id == reserve.id))  # as if the cards had left them out
+    session.commit()
+    runoff, on_cards = runoffs.create_runoff(session, rnd, "Bầu lại")
+    assert not on_cards and runoff.id not in {r.id for r in runoffs.free_reserves(
+        session, conference.id)} and len(runoffs.free_reserves(session, conference.id)) == 3

@@ -151,3 +151,18 @@ def test_revoke_from_the_form(client, auth, app, conference_ids):
         == 404
     assert client.post(f"{url}/revoke", data={"csrf_token": token, "serial": 0}).status_code \
         == 400
+
+
+def test_the_reserve_ids_are_listed_before_any_card_for_cards_made_offline(client, auth, app):
+    from voting.services import runoffs
+
+    with app.app_context():
+        s = new_session(app)
+        conference = conferences.create_conference(s, "Hội nghị")
+        conference_id = conference.id
+        ids = [r.public_id for r in runoffs.free_reserves(s, conference_id)]
+        s.close()
+    auth.login()
+    page = client.get(f"/cards/conferences/{conference_id}?lang=en").get_data(as_text=True)
+    assert len(ids) == 3 and ",".join(ids) in page
+    assert "<details open>" in page  # shown at once while no card exists

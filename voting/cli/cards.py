@@ -50,7 +50,9 @@ def _write_new(path: Path, data: bytes) -> None:
 
 @voting_cli.command("make-cards")
 @click.option("--rounds", "rounds_csv", required=True,
-              help="The public ids of the rounds the cards cover, comma-separated (r-...).")
+              help="The public ids of the rounds the cards cover, comma-separated (r-...); "
+                   "include the conference's reserve rounds (listed on its cards page) so "
+                   "that a run-off can be voted on the same cards.")
 @click.option("--count", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--spares", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--first-serial", type=click.IntRange(min=1), default=1, show_default=True,

@@ -92,9 +92,11 @@ def create_conference(session: Session, name: str, owner: User | None = None) ->
 def add_created(session: Session, conference: Conference, owner: User | None,
                 **detail) -> None:
     """Add a new conference (no commit: part of its creation's transaction),
-    its owner's membership and its audit row."""
+    its reserve rounds (``runoffs``), its owner's membership and its audit
+    row."""
     session.add(conference)
     session.flush()
+    runoffs.make_reserves(session, conference.id)
     if owner is not None:
         memberships.make_owner(session, conference, owner)
     audit_trail.record(session, "conference.create", conference_id=conference.id,

@@ -1,9 +1,10 @@
 """Run-offs on the cards delegates already hold (PROTOCOL §8.1, §10.3).
 
 A card covers the rounds that exist when it is printed. So that a tie at
-the quota's cut-off does not mean new cards for everyone, the
-conference's first cards also cover ``RESERVE_ROUNDS`` *reserve* rounds:
-drafts with a random round id and nothing else, hidden from every list.
+the quota's cut-off does not mean new cards for everyone, every conference
+has ``RESERVE_ROUNDS`` *reserve* rounds from its creation, which every
+card covers: drafts with a random round id and nothing else, hidden from
+every list.
 A run-off takes the next free reserve and becomes an ordinary round over
 exactly the tied units; the cards' credentials for it were made with the
 others, from the same token and that round's id, so they are as
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Card
 from ..models import Conference
+from ..models import Credential
 from ..models import Round
 from ..models import RoundKind
 from ..models import RoundState
@@ -42,16 +44,11 @@ def free_reserves(session: Session, conference_id: int) -> list[Round]:
         Round.state == RoundState.DRAFT).order_by(Round.id)))
 
 
-def reserves_for_new_cards(session: Session, conference_id: int) -> list[Round]:
-    """The reserve rounds new cards must cover: the free ones; with the
-    conference's very first cards, ``RESERVE_ROUNDS`` new ones. Reserves
-    are only ever made with the first cards, so that every card covers
-    every reserve (cards printed before would not cover a later one).
-    Call inside the card write (the conference row is locked)."""
-    has_cards = session.scalar(select(func.count()).select_from(Card)
-                               .where(Card.conference_id == conference_id))
-    if has_cards:
-        return free_reserves(session, conference_id)
+def make_reserves(session: Session, conference_id: int) -> list[Round]:
+    """Draw the conference's ``RESERVE_ROUNDS`` reserve rounds (no commit).
+    A conference gets them when it is created, so that their ids are known
+    before any card exists: the cards page lists them for cards made
+    offline (``voting make-cards --rounds``)."""
     made = [Round(conference_id=conference_id, public_id=f"r-{secrets.token_hex(8)}",
                   position=0, title=RESERVE_TITLE, template="custom",
                   kind=RoundKind.PER_UNIT, state=RoundState.DRAFT, is_reserve=True)
@@ -59,6 +56,24 @@ def reserves_for_new_cards(session: Session, conference_id: int) -> list[Round]:
     session.add_all(made)
     session.flush()
     return made
+
+
+def reserves_for_new_cards(session: Session, conference_id: int) -> list[Round]:
+    """The reserve rounds new cards must cover: the free ones. A conference
+    made before reserves existed gets them with its very first cards, never
+    later (cards printed before would not cover them). Call inside the
+    card write (the conference row is locked)."""
+    free = free_reserves(session, conference_id)
+    if free or session.scalar(select(func.count()).select_from(Card)
+                              .where(Card.conference_id == conference_id)):
+        return free
+    return make_reserves(session, conference_id)
+
+
+def _covered(session: Session, rnd: Round) -> int:
+    """How many unrevoked cards hold a credential for ``rnd``."""
+    return session.scalar(select(func.count()).select_from(Credential).join(Card).where(
+        Credential.round_id == rnd.id, Card.is_revoked.is_(False)))
 
 
 def tied_unit_ids(session: Session, rnd: Round) -> list[int]:
@@ -118,7 +133,13 @@ def create_runoff(session: Session, rnd: Round, title: str) -> tuple[Round, bool
 
 
 def _runoff_round(session: Session, rnd: Round, seats: int, title: str) -> tuple[Round, bool]:
-    reserve = next(iter(free_reserves(session, rnd.conference_id)), None)
+    """The run-off's round: the free reserve that the most valid cards
+    cover (the oldest among equals), or, when no card covers any, a new
+    draft that needs cards."""
+    covered = [(_covered(session, r), -r.id, r) for r in free_reserves(session,
+                                                                        rnd.conference_id)]
+    best = max(covered, default=None, key=lambda c: c[:2])
+    reserve = best[2] if best and best[0] > 0 else None
     target = reserve or Round(conference_id=rnd.conference_id,
                               public_id=f"r-{secrets.token_hex(8)}", state=RoundState.DRAFT)
     target.is_reserve, target.runoff_of_id = False, rnd.id
