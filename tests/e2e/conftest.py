@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -40,9 +41,12 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def live_server(migrated_sqlite, tmp_path):
-    """The app on a free localhost port, in a thread; yields its base URL."""
+@contextmanager
+def served(migrated_sqlite, tmp_path, settings):
+    """An app on a copy of the migrated database, served on a free localhost
+    port in a thread. ``settings(port)`` gives the configuration beyond the
+    database and keys (it may also set the environment the app reads).
+    Yields (app, base URL)."""
     db = tmp_path / "voting.sqlite3"
     shutil.copy(migrated_sqlite, db)
     keys = tmp_path / "keys"
@@ -50,14 +54,23 @@ def live_server(migrated_sqlite, tmp_path):
     server = make_server("127.0.0.1", 0, None, threaded=True)
     port = server.server_port
     app = create_app({"VOTING_DATABASE_URL": f"sqlite:///{db}", "VOTING_KEYS_DIR": str(keys),
-                      "VOTING_PUBLIC_URL": f"http://127.0.0.1:{port}",
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": False, **settings(port)})
     server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app, f"http://127.0.0.1:{port}"
-    server.shutdown()
-    app.extensions["voting.engine"].dispose()
+    try:
+        yield app, f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        app.extensions["voting.engine"].dispose()
+
+
+@pytest.fixture
+def live_server(migrated_sqlite, tmp_path):
+    """The app on a free localhost port, in a thread; yields its base URL."""
+    with served(migrated_sqlite, tmp_path,
+                lambda port: {"VOTING_PUBLIC_URL": f"http://127.0.0.1:{port}"}) as served_app:
+        yield served_app
 
 
 @pytest.fixture

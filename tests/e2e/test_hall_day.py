@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from voting import create_app
 from voting.crypto.tally import partial_decrypt
 from voting.db import new_session
 from voting.models import Conference
@@ -46,6 +42,7 @@ from voting.services.results import round_result
 from ..factories import check_in
 from ..factories import complete_key_ceremony
 from ..factories import trustee_share
+from .conftest import served
 from .test_full_flow import CHAIR
 from .test_full_flow import click_and_load
 from .test_full_flow import create_chair
@@ -60,25 +57,16 @@ NBSP = "\u00a0"
 @pytest.fixture
 def hall_server(migrated_sqlite, tmp_path, monkeypatch):
     """The app on a free port P (never 5000), told only HOST and PORT."""
-    db = tmp_path / "voting.sqlite3"
-    shutil.copy(migrated_sqlite, db)
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    port = server.server_port
-    assert port != 5000
-    monkeypatch.delenv("VOTING_PUBLIC_URL", raising=False)
-    monkeypatch.setenv("HOST", "127.0.0.1")
-    monkeypatch.setenv("PORT", str(port))
-    app = create_app({"VOTING_DATABASE_URL": f"sqlite:///{db}", "VOTING_KEYS_DIR": str(keys),
-                      "RATELIMIT_ENABLED": False})
-    assert app.config["VOTING_PUBLIC_URL"] == f"http://127.0.0.1:{port}"
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{port}"
-    server.shutdown()
-    app.extensions["voting.engine"].dispose()
+    def only_host_and_port(port: int) -> dict:
+        assert port != 5000
+        monkeypatch.delenv("VOTING_PUBLIC_URL", raising=False)
+        monkeypatch.setenv("HOST", "127.0.0.1")
+        monkeypatch.setenv("PORT", str(port))
+        return {}
+
+    with served(migrated_sqlite, tmp_path, only_host_and_port) as (app, base):
+        assert app.config["VOTING_PUBLIC_URL"] == base
+        yield app, base
 
 
 class Office:

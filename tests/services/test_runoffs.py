@@ -11,6 +11,7 @@ from sqlalchemy import select
 from voting.crypto.ballot import derive_credential
 from voting.crypto.ballot import encrypt_ballot
 from voting.crypto.ballot import public_credential
+from voting.crypto.verifier import verify_record
 from voting.models import Credential
 from voting.models import Delegate
 from voting.models import Round
@@ -22,6 +23,7 @@ from voting.services import casting
 from voting.services import conferences
 from voting.services import rounds
 from voting.services import runoffs
+from voting.services.board import export_record
 from voting.services.elections import election_of
 from voting.services.errors import Invalid
 from voting.services.results import round_result
@@ -104,7 +106,8 @@ def test_the_first_cards_draw_hidden_reserve_rounds_that_later_cards_cover_too(s
 def test_a_run_off_takes_a_reserve_over_exactly_the_tied_units(session, tied):
     conference, rnd, _tokens, _private = tied
     reserve = runoffs.free_reserves(session, conference.id)[0]
-    assert runoffs.tied_unit_ids(session, rnd) == [u.id for u in conference.units[:2]]
+    assert runoffs.tied_unit_ids(rnd, round_result(session, rnd)) == \
+        [u.id for u in conference.units[:2]]
     runoff, on_cards = runoffs.create_runoff(session, rnd, "Bầu lại")
     assert on_cards and runoff.id == reserve.id and not runoff.is_reserve
     assert runoff.runoff_of_id == rnd.id and runoff.title == "Bầu lại"
@@ -118,7 +121,7 @@ def test_a_run_off_takes_a_reserve_over_exactly_the_tied_units(session, tied):
     assert conferences.conference_rounds(session, conference)[-1].id == runoff.id
 
 
-def test_delegates_vote_in_the_run_off_with_their_original_cards(session, app, tied):
+def test_delegates_vote_in_the_run_off_with_their_original_cards(session, app, tied, tmp_path):
     conference, rnd, tokens, private = tied
     runoff, _ = runoffs.create_runoff(session, rnd, "Bầu lại")
     rounds.open_round(session, runoff, app.config["VOTING_KEYS_DIR"])
@@ -131,6 +134,12 @@ def test_delegates_vote_in_the_run_off_with_their_original_cards(session, app, t
     result = round_result(session, session.get(Round, runoff.id))
     assert [(o.candidate, o.count, o.status) for o in result.all_outcomes] == [
         (conference.units[0].name, 3, "elected"), (conference.units[1].name, 1, "not_elected")]
+    # A run-off on a reserve is, to a verifier, a round like any other (§8.1).
+    path = tmp_path / "record.zip"
+    path.write_bytes(export_record(session, session.get(Round, runoff.id),
+                                   app.config["VOTING_KEYS_DIR"]))
+    report = verify_record(path, workers=1)
+    assert report.ok and report.ballots == 5, "\n".join(report.lines())
     # The follow-up round starts from the units the tie's run-off elected.
     assert conferences.preselected_units(session, conference, rnd.id) == [conference.units[0].id]
 

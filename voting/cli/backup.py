@@ -13,6 +13,7 @@ domain errors into ``ClickException``. It never prints a secret.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -84,14 +85,10 @@ def backup(out: Path, force: bool, keys_passphrase_file: Path | None, keys_in_cl
     """Back up the database and keys/ to the archive OUT, while serving."""
     mode = _keys_mode(keys_passphrase_file, keys_in_clear, no_keys)
     config = current_app.config
-    try:
+    with _refusals():
         report = service.create_backup(
             database_url(current_app), config["VOTING_KEYS_DIR"], out, keys=mode,
             passphrase=_passphrase(keys_passphrase_file, confirm=True), force=force)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"the database: {getattr(exc, 'orig', None) or exc}") from exc
     manifest = report.manifest
     click.echo(f"wrote {out} (mode 0600): {manifest['dialect']} database at revision "
                f"{manifest['alembic_revision']}, {out.stat().st_size} bytes")
@@ -112,6 +109,18 @@ def backup(out: Path, force: bool, keys_passphrase_file: Path | None, keys_in_cl
               "holds: keep it in your secret store.")
 
 
+@contextmanager
+def _refusals():
+    """A refusal of the service, or the database's error, as the command's
+    error message (exit code 1)."""
+    try:
+        yield
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"the database: {getattr(exc, 'orig', None) or exc}") from exc
+
+
 def _public_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
@@ -127,14 +136,10 @@ def restore(archive: Path, keys_passphrase_file: Path | None, force: bool) -> No
     """Restore the archive ARCHIVE into an empty database and keys/."""
     config, url = current_app.config, database_url(current_app)
     current_app.extensions["voting.engine"].dispose()
-    try:
+    with _refusals():
         report = service.restore_backup(
             url, config["VOTING_KEYS_DIR"], archive,
             passphrase=_passphrase(keys_passphrase_file, confirm=False), force=force)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"the database: {getattr(exc, 'orig', None) or exc}") from exc
     manifest = report.manifest
     click.echo(f"restored the backup of {manifest['created_at']} into {_public_url(url)} "
                f"(revision {manifest['alembic_revision']}, now {report.revision})")

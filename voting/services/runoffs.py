@@ -30,6 +30,7 @@ from . import rounds
 from .errors import Invalid
 from .locking import lock_row
 from .results import round_result
+from .results import RoundResult
 
 #: Reserve rounds drawn with a conference's first cards.
 RESERVE_ROUNDS = 3
@@ -76,18 +77,16 @@ def _covered(session: Session, rnd: Round) -> int:
         Credential.round_id == rnd.id, Card.is_revoked.is_(False)))
 
 
-def tied_unit_ids(session: Session, rnd: Round) -> list[int]:
-    """The units of the published round ``rnd`` whose status is run-off."""
-    result = round_result(session, rnd)
+def tied_unit_ids(rnd: Round, result: RoundResult | None) -> list[int]:
+    """The units of ``rnd`` whose status in its ``result`` is run-off."""
     if result is None:
         return []
     tied = {o.candidate_id for o in result.all_outcomes if o.status == "runoff"}
     return [u.id for u in rnd.units if rounds.contest_id(u) in tied]
 
 
-def seats_left(session: Session, rnd: Round) -> int:
+def seats_left(rnd: Round, result: RoundResult) -> int:
     """The quota's seats the tie leaves open: quota − elected (at least 1)."""
-    result = round_result(session, rnd)
     elected = sum(1 for o in result.all_outcomes if o.status == "elected")
     return max(1, (rnd.rule_quota or 1) - elected)
 
@@ -114,12 +113,13 @@ def create_runoff(session: Session, rnd: Round, title: str) -> tuple[Round, bool
         rnd = session.get(Round, round_id)
         if rnd.state != RoundState.PUBLISHED:
             raise Invalid("only a published round can have a run-off")
-        tied = tied_unit_ids(session, rnd)
+        result = round_result(session, rnd)
+        tied = tied_unit_ids(rnd, result)
         if not tied:
             raise Invalid("this round has no tie to decide")
         if runoff_of(session, rnd) is not None:
             raise Invalid("this round already has its run-off")
-        target, from_reserve = _runoff_round(session, rnd, seats_left(session, rnd), title)
+        target, from_reserve = _runoff_round(session, rnd, seats_left(rnd, result), title)
         rounds.set_candidates(session, target, tied)
         audit_trail.record(session, "round.runoff", conference_id=rnd.conference_id,
                            target=f"round {target.id}",

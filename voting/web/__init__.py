@@ -29,11 +29,13 @@ def init_app(app: Flask) -> None:
 
     from . import errors
     from . import figures
+    from . import links
     from . import request_log
     from . import vocabulary
 
     errors.init_app(app)
     figures.init_app(app)
+    links.init_app(app)
     request_log.init_app(app)
     vocabulary.init_app(app)
     app.url_map.converters["int"] = BoundedInt  # before any route is added

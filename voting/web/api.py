@@ -18,7 +18,6 @@ import re
 
 from flask import abort
 from flask import Blueprint
-from flask import current_app
 from flask import jsonify
 from flask import request
 from flask import url_for
@@ -33,6 +32,7 @@ from ..services.board_queries import public_round
 from ..services.errors import Invalid
 from . import qr
 from .json_input import json_object
+from .links import public_url
 from .security import csrf
 from .security import limiter
 from .security import public
@@ -120,8 +120,7 @@ def audit(public_id: str):
         abort(415, _("Send the audit as application/json."))
     body = auditing.parse_audit_json(request.get_data(cache=False))
     receipt = auditing.post_audit(session, rnd, body)
-    path = url_for("board.audit", public_id=receipt.round_id, seq=receipt.seq)
-    check_url = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
+    check_url = public_url("board.audit", public_id=receipt.round_id, seq=receipt.seq)
     return jsonify(round=receipt.round_id, seq=receipt.seq, code=receipt.code,
                    check_url=check_url, qr=qr.data_uri(check_url)), \
         201 if receipt.created else 200
@@ -147,6 +146,6 @@ def _links(receipt: dict) -> dict:
     image travels in the reply (a data: URI): were the phone to fetch it,
     the tracker would sit next to its address in every access log."""
     path = url_for("board.ballot", public_id=receipt["round"], tracker=receipt["tracker"])
-    public = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
-    return {"board_url": path, "qr": qr.data_uri(public)}
+    return {"board_url": path, "qr": qr.data_uri(public_url(
+        "board.ballot", public_id=receipt["round"], tracker=receipt["tracker"]))}
 

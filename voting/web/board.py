@@ -11,13 +11,11 @@ import re
 
 from flask import abort
 from flask import Blueprint
-from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import Response
 from flask import send_file
-from flask import url_for
 
 from ..crypto.ballot import short_tracker
 from ..db import get_session
@@ -34,6 +32,7 @@ from ..services.errors import NotFound
 from ..services.results import round_result
 from ..services.server_key import round_server_key
 from . import qr
+from .links import public_url
 from .security import public
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -85,8 +84,7 @@ def ballot_qr(public_id: str, tracker: str):
     session = get_session()
     rnd = queries.public_round(session, public_id)
     row, _event = queries.ballot_event(session, rnd, _tracker(tracker))
-    path = url_for("board.ballot", public_id=rnd.public_id, tracker=row.tracker)
-    url = current_app.config["VOTING_PUBLIC_URL"].rstrip("/") + path
+    url = public_url("board.ballot", public_id=rnd.public_id, tracker=row.tracker)
     return Response(qr.svg(url), mimetype="image/svg+xml")
 
 

@@ -30,6 +30,7 @@ from ..models import Conference
 from ..services import ceremony
 from ..services import conferences
 from . import qr
+from .links import public_url
 from .security import chair_required
 from .security import staff_required
 
@@ -94,10 +95,9 @@ def trustees(conference_id: int):
     if not form.validate_on_submit():
         return _page(conf, form, 400)
     tokens = ceremony.set_trustees(get_session(), conf, form.name_list, form.threshold.data)
-    base = current_app.config["VOTING_PUBLIC_URL"].rstrip("/")
     invitations = []
     for trustee in conf.trustees:
-        link = f"{base}{url_for('trustee.enrol')}#{tokens[trustee.index]}"
+        link = f"{public_url('trustee.enrol')}#{tokens[trustee.index]}"
         invitations.append({"trustee": trustee, "link": link, "qr": qr.data_uri(link)})
     return render_template("ceremony/invitations.html", conference=conf,
                            invitations=invitations)

@@ -4,11 +4,9 @@ blueprint (``chair.py``)."""
 
 from __future__ import annotations
 
-from flask import current_app
 from flask import render_template
 from flask import request
 from flask import Response
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..db import get_session
@@ -25,6 +23,7 @@ from ..services.server_key import round_server_key
 from . import audit_page
 from . import exports
 from .chair import bp
+from .links import public_url
 from .minutes_pdf import Minutes
 from .minutes_pdf import render_minutes_pdf
 from .security import staff_required
@@ -33,11 +32,7 @@ from .security import staff_required
 @bp.get("/rounds/<int:round_id>/minutes")
 @staff_required
 def minutes(round_id: int):
-    session = get_session()
-    rnd = rounds.get_round(session, round_id)
-    result = round_result(session, rnd)
-    if result is None:
-        raise NotFound(_("The result of this round is not published yet."))
+    _session, rnd, result = _published(round_id)
     return render_template("chair/minutes.html", rnd=rnd, result=result,
                            server_key=round_server_key(rnd),
                            ballot_client=client_bundle.round_client_hash(rnd))
@@ -47,20 +42,24 @@ def minutes(round_id: int):
 @staff_required
 def minutes_pdf(round_id: int):
     """The minutes as a PDF document to sign (voting/web/minutes_pdf.py)."""
-    session = get_session()
-    rnd = rounds.get_round(session, round_id)
-    result = round_result(session, rnd)
-    if result is None:
-        raise NotFound(_("The result of this round is not published yet."))
+    session, rnd, result = _published(round_id)
     body = render_minutes_pdf(_minutes_of(session, rnd, result))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=bien-ban-kiem-phieu-{rnd.id}.pdf"})
 
 
+def _published(round_id: int):
+    """The session, the round and its published result; 404 before then."""
+    session = get_session()
+    rnd = rounds.get_round(session, round_id)
+    result = round_result(session, rnd)
+    if result is None:
+        raise NotFound(_("The result of this round is not published yet."))
+    return session, rnd, result
+
+
 def _minutes_of(session, rnd, result) -> Minutes:
     conf, runoff = rnd.conference, runoffs.runoff_of(session, rnd)
-    board_url = (current_app.config["VOTING_PUBLIC_URL"].rstrip("/")
-                 + url_for("board.round", public_id=rnd.public_id))
     return Minutes(
         organiser=conf.organiser, conference=conf.name, place=conf.place,
         round_title=rnd.title, opened_at=rnd.opened_at, closed_at=rnd.closed_at,
@@ -68,7 +67,8 @@ def _minutes_of(session, rnd, result) -> Minutes:
         result=result, trustees=[t.name for t in conf.trustees if t.index in result.trustees],
         fingerprint=rnd.fingerprint, head=rnd.head, event_count=rnd.event_count,
         server_key=round_server_key(rnd), ballot_client=client_bundle.round_client_hash(rnd),
-        board_url=board_url, runoff_title=runoff.title if runoff else None)
+        board_url=public_url("board.round", public_id=rnd.public_id),
+        runoff_title=runoff.title if runoff else None)
 
 
 @bp.get("/conferences/<int:conference_id>/export/"

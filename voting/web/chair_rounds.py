@@ -74,14 +74,14 @@ def _round_page(round_id: int, form: RuleForm | None, status: int = 200,
         raise NotFound("no such round")
     decrypted = (tallying.submitted_trustees(session, rnd)
                  if rnd.state == RoundState.CLOSED else [])
-    figures = rounds.turnout(session, rnd)
+    figures, result = rounds.turnout(session, rnd), round_result(session, rnd)
     return render_template(
         "chair/round.html", rnd=rnd, form=form or RuleForm.of_round(rnd),
         manifest=round_manifest(rnd), turnout=figures,
         close_problem=_close_problem(rnd, figures),
-        result=round_result(session, rnd), decrypted=decrypted,
+        result=result, decrypted=decrypted,
         move_form=EmptyForm(), closing_form=closing_form or ClosingTimeForm(formdata=None),
-        tied=runoffs.tied_unit_ids(session, rnd) if rnd.state == RoundState.PUBLISHED else [],
+        tied=runoffs.tied_unit_ids(rnd, result),
         runoff=runoffs.runoff_of(session, rnd),
         source=rounds.get_round(session, rnd.runoff_of_id) if rnd.runoff_of_id else None,
         is_custom_template=rnd.template in round_templates.customised(rnd.conference)), status
@@ -186,8 +186,8 @@ def create_runoff(round_id: int):
         return redirect(url_for(".round_page", round_id=round_id))
     flash(_("The run-off round is ready over the tied units. The cards already handed out "
             "cover it: check its rule, then open it.") if on_cards else
-          _("The run-off round is ready over the tied units, but no reserve round was left: "
-            "issue ballot cards for it before opening it."), "success")
+          _("The run-off round is ready over the tied units, but no reserve round that the "
+            "cards cover was left: issue ballot cards for it before opening it."), "success")
     return redirect(url_for(".round_page", round_id=runoff.id))
 
 

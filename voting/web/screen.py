@@ -12,7 +12,6 @@ from flask import Blueprint
 from flask import current_app
 from flask import jsonify
 from flask import render_template
-from flask import url_for
 
 from ..db import get_session
 from ..models import RoundState
@@ -20,6 +19,7 @@ from ..services import conferences
 from ..services import screen
 from ..services.results import round_result
 from . import qr
+from .links import public_url
 from .security import public
 
 bp = Blueprint("screen", __name__, url_prefix="/screen")
@@ -40,8 +40,7 @@ def page(conference_id: int):
     rnd = screen.current_round(session, conference)
     result = (round_result(session, rnd)
               if rnd is not None and rnd.state == RoundState.PUBLISHED else None)
-    board_url = (current_app.config["VOTING_PUBLIC_URL"].rstrip("/")
-                 + url_for("board.round", public_id=rnd.public_id)) if rnd else None
+    board_url = public_url("board.round", public_id=rnd.public_id) if rnd else None
     return render_template(
         "screen/page.html", conference=conference, rnd=rnd,
         state=screen.round_state(session, conference, rnd), result=result,
